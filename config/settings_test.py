@@ -1,0 +1,13 @@
+"""Settings for the test suite: the real settings, with fast hashing and tasks run at once."""
+
+import tempfile
+from pathlib import Path
+
+from config.settings import *  # noqa: F403
+
+DATA_DIR = Path(tempfile.mkdtemp(prefix="huoyuan-test-"))
+MEDIA_ROOT = DATA_DIR / "media"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("huoyuan.core.urls")),
+    path("", include("huoyuan.catalogue.urls")),
+    path("", include("huoyuan.suppliers.urls")),
+    path("", include("huoyuan.search.urls")),
+    path("accounts/", include("huoyuan.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+if not settings.PRODUCTION:
+    # Media from the data folder in the demo; production serves it from object storage.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from huoyuan.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("currency/", views.set_currency, name="set_currency"),
+    path("healthz", views.health, name="health"),
+]

@@ -1,0 +1,213 @@
+"""Deterministic demo data: the same seed number gives the same marketplace.
+
+Everything is created through the domain services, so demo data obeys the same rules as real data.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from huoyuan.accounts.contracts import Actor, BuyerType, OrganizationKind
+from huoyuan.accounts.selectors import actor_from_membership, membership_list_for_user
+from huoyuan.accounts.services import operator_organization_create, organization_create, user_signup
+from huoyuan.catalogue.contracts import PriceBreak, ProductInput, SkuInput
+from huoyuan.catalogue.selectors import category_list
+from huoyuan.catalogue.services import category_tree_load, product_create
+from huoyuan.core.services import exchange_rate_set
+from huoyuan.suppliers.selectors import belt_list
+from huoyuan.suppliers.services import belts_load, supplier_profile_update, verification_set
+
+DATA = Path(__file__).resolve().parent.parent / "catalogue" / "data"
+DEMO_PASSWORD = "huoyuan-demo-2026"  # noqa: S105 - printed for the demo on purpose
+DEMO_DOMAIN = "demo.huoyuan.test"
+RATES = {"USD": "0.1380", "EUR": "0.1290", "GBP": "0.1090", "JPY": "21.30", "KRW": "195.0", "HKD": "1.0750"}
+BUYERS = [
+    ("buyer", "小美杂货铺", BuyerType.SHOP),
+    ("livestream", "阿杰直播间", BuyerType.LIVESTREAM),
+    ("groupbuy", "幸福社区团购", BuyerType.GROUP_BUY),
+    ("crossborder", "Lindqvist Trading GmbH", BuyerType.CROSS_BORDER),
+    ("novice", "新手小店", BuyerType.NOVICE),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+
+
+def _email(local: str) -> str:
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+def _leaves(nodes: list[dict[str, Any]], root: str | None = None) -> list[tuple[str, str]]:
+    """(root slug, leaf slug) pairs."""
+    found: list[tuple[str, str]] = []
+    for node in nodes:
+        top = root or node["slug"]
+        children = node.get("children") or []
+        if children:
+            found.extend(_leaves(children, top))
+        else:
+            found.append((top, node["slug"]))
+    return found
+
+
+def _actor(user: Any) -> Actor:
+    return actor_from_membership(membership_list_for_user(user=user).first())  # type: ignore[arg-type]
+
+
+def _price_ladder(rng: random.Random, low: float, high: float, moq: int) -> list[PriceBreak]:
+    base = Decimal(str(round(rng.uniform(low, high), 2)))
+    minor = int(base * 100)
+    return [
+        PriceBreak(moq, minor),
+        PriceBreak(moq * 5, int(minor * 0.94)),
+        PriceBreak(moq * 20, int(minor * 0.88)),
+    ]
+
+
+def seed(
+    *, seed: int = 2026, suppliers: int = 30, products: int = 1000,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[DemoLogin]:
+    rng = random.Random(seed)
+    report = progress or (lambda _stage, _done, _total: None)
+    vocab = json.loads((DATA / "vocabulary.json").read_text(encoding="utf-8"))
+    tree = json.loads((DATA / "categories.json").read_text(encoding="utf-8"))
+    belt_data = {b["slug"]: b for b in json.loads((DATA / "belts.json").read_text(encoding="utf-8"))}
+    logins: list[DemoLogin] = []
+    with transaction.atomic():
+        category_tree_load(path=DATA / "categories.json")
+        belts_load(path=DATA / "belts.json")
+        for currency, rate in RATES.items():
+            exchange_rate_set(currency=currency, per_cny=Decimal(rate))
+        category_ids = {c.slug: c.pk for c in category_list()}
+        leaves = [pair for pair in _leaves(tree) if pair[1] in vocab["leaves"]]
+
+        operator = user_signup(email=_email("operator"), password=DEMO_PASSWORD, display_name="运营 Operator")
+        operator.is_staff = operator.is_superuser = True
+        operator.save(update_fields=["is_staff", "is_superuser"])
+        operator_organization_create(user=operator, name="huoyuan 平台运营")
+        operator_actor = _actor(operator)
+        logins.append(DemoLogin(_email("operator"), "operator"))
+
+        for local, name, kind in BUYERS:
+            user_signup(
+                email=_email(local), password=DEMO_PASSWORD, display_name=name,
+                organization_kind=OrganizationKind.BUYER, organization_name=name, buyer_type=kind,
+            )
+            logins.append(DemoLogin(_email(local), f"buyer ({BuyerType(kind).label})"))
+
+        belts = list(belt_list())
+        supplier_actors: list[tuple[Actor, list[tuple[str, str]]]] = []
+        prefixes, suffixes = vocab["company_prefixes"], vocab["company_suffixes"]
+        for index in range(suppliers):
+            belt = belts[index % len(belts)]
+            prefix = prefixes[index % len(prefixes)]
+            suffix = suffixes[rng.randrange(len(suffixes))]
+            name = f"{belt_data[belt.slug]['city_zh']}{prefix['zh_hans']}{suffix['zh_hans']}"
+            local = "supplier" if index == 0 else f"supplier{index + 1:02d}"
+            user = user_signup(
+                email=_email(local), password=DEMO_PASSWORD, display_name=f"{prefix['zh_hans']}经理",
+                organization_kind=OrganizationKind.SUPPLIER, organization_name=name,
+            )
+            actor = _actor(user)
+            supplier_profile_update(actor=actor, data={
+                "belt_id": belt.pk,
+                "business_type": "factory" if rng.random() < 0.75 else "trading",
+                "tagline": f"{belt_data[belt.slug]['city_en']} {prefix['en']} {suffix['en']}",
+                "description": belt_data[belt.slug].get("description_zh", ""),
+                "province": belt_data[belt.slug].get("province_zh", ""),
+                "city": belt_data[belt.slug].get("city_zh", ""),
+                "founded_year": rng.randint(1995, 2022),
+                "floor_area_m2": rng.choice([800, 1500, 3000, 6000, 12000, 25000]),
+                "staff_count": rng.choice([15, 40, 80, 150, 300, 800]),
+                "monthly_capacity": f"{rng.choice([5, 10, 30, 50, 100, 300])}万件",
+                "oem": rng.random() < 0.7,
+                "odm": rng.random() < 0.4,
+                "certifications": rng.sample(vocab["certifications"], k=rng.randint(0, 3)),
+                "patents_count": rng.choice([0, 0, 1, 3, 8, 20]),
+            })
+            level = rng.choice([0, 1, 1, 2, 2, 3]) if index else 2
+            if level:
+                verification_set(actor=operator_actor, organization_id=actor.organization_id, level=level)
+            roots = set(belt_data[belt.slug].get("category_slugs", []))
+            fitting = [pair for pair in leaves if pair[0] in roots] or leaves
+            supplier_actors.append((actor, fitting))
+            if index < 2:
+                logins.append(DemoLogin(_email(local), "supplier"))
+            report("suppliers", index + 1, suppliers)
+        # A second organization for the first buyer shows switching between organizations.
+        first_buyer = _actor_user(_email("buyer"))
+        organization_create(user=first_buyer, kind=OrganizationKind.BUYER, name="小美跨境 (Xiaomei Cross-border)")
+
+        colours = vocab["colours"]
+        for index in range(products):
+            actor, fitting = supplier_actors[index % len(supplier_actors)]
+            _root, leaf = fitting[rng.randrange(len(fitting))]
+            entry = vocab["leaves"][leaf]
+            noun = entry["nouns"][rng.randrange(len(entry["nouns"]))]
+            adjective = entry["adjectives"][rng.randrange(len(entry["adjectives"]))]
+            low, high = entry.get("price_cny", [5, 50])
+            moq = rng.choice([1, 2, 3, 5, 10, 20, 50])
+            sizes = entry.get("attributes", {}).get("size") or []
+            use_colour = entry.get("attributes", {}).get("colour", True)
+            variants: list[dict[str, str]] = []
+            picked_colours = rng.sample(colours, k=rng.randint(1, 3)) if use_colour else [None]
+            picked_sizes = rng.sample(sizes, k=min(len(sizes), rng.randint(1, 3))) if sizes else [None]
+            for colour in picked_colours:
+                for size in picked_sizes:
+                    variant = {}
+                    if colour:
+                        variant["colour"] = colour["zh_hans"]
+                    if size:
+                        variant["size"] = str(size)
+                    variants.append(variant)
+            variants = variants[:6]
+            skus = []
+            for position, variant in enumerate(variants):
+                ladder = _price_ladder(rng, float(low), float(high), moq)
+                skus.append(SkuInput(
+                    code=f"HY{index + 1:05d}-{position + 1}",
+                    attributes=variant,
+                    stock=rng.choice([0, 50, 200, 500, 1000, 5000, 20000]),
+                    moq=moq,
+                    ladder=ladder,
+                    dropship_price_minor=int(ladder[0].unit_price_minor * 1.25) if rng.random() < 0.4 else None,
+                    sample_price_minor=int(ladder[0].unit_price_minor * 1.5) if rng.random() < 0.6 else None,
+                ))
+            product_create(
+                actor=actor,
+                publish=rng.random() < 0.97,
+                data=ProductInput(
+                    category_id=category_ids[leaf],
+                    skus=skus,
+                    title_zh_hans=f"{adjective['zh_hans']}{noun['zh_hans']}",
+                    title_en=f"{adjective['en']} {noun['en']}",
+                    title_de=f"{adjective['de']} {noun['de']}",
+                    description_zh_hans=f"{adjective['zh_hans']}{noun['zh_hans']}，源头工厂直供，支持混批。",
+                    description_en=f"{adjective['en']} {noun['en']}, direct from the factory.",
+                    description_de=f"{adjective['de']} {noun['de']}, direkt ab Werk.",
+                    mixed_batch_moq=rng.choice([None, None, moq * 3]),
+                    lead_time_days=rng.choice([1, 2, 3, 5, 7, 15]),
+                    weight_g=rng.randint(20, 3000),
+                ),
+            )
+            if (index + 1) % 50 == 0 or index + 1 == products:
+                report("products", index + 1, products)
+    return logins
+
+
+def _actor_user(email: str) -> Any:
+    return get_user_model().objects.get(email=email)
+

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huoyuan.accounts.contracts import Actor, OrganizationKind
+from huoyuan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from huoyuan.core.images import clean_image
+from huoyuan.suppliers.contracts import BusinessType, VerificationLevel
+from huoyuan.suppliers.models import IndustrialBelt, SupplierProfile
+
+# What "cleared" means for fields that cannot be NULL.
+_EMPTY: dict[str, Any] = {
+    "tagline": "", "description": "", "province": "", "city": "", "monthly_capacity": "",
+    "oem": False, "odm": False, "patents_count": 0, "certifications": [],
+    "business_type": BusinessType.FACTORY,
+}
+PROFILE_FIELDS = {
+    "business_type", "belt_id", "tagline", "description", "province", "city", "founded_year",
+    "floor_area_m2", "staff_count", "monthly_capacity", "oem", "odm", "certifications",
+    "patents_count",
+}
+
+
+def on_organization_created(sender: object, *, organization_id: int, kind: str, **_: Any) -> None:
+    if kind == OrganizationKind.SUPPLIER:
+        SupplierProfile.objects.get_or_create(organization_id=organization_id)
+
+
+def _profile_for(actor: Actor) -> SupplierProfile:
+    if not actor.is_supplier:
+        raise PermissionDenied(_("Switch to a supplier organization to edit a supplier profile."))
+    profile, _created = SupplierProfile.objects.get_or_create(organization_id=actor.organization_id)
+    return profile
+
+
+def supplier_profile_update(*, actor: Actor, data: dict[str, Any]) -> SupplierProfile:
+    unknown = set(data) - PROFILE_FIELDS
+    if unknown:
+        raise ValidationFailed(_("Unknown field."), field=sorted(unknown)[0])
+    if "business_type" in data and data["business_type"] not in BusinessType.values:
+        raise ValidationFailed(_("Choose factory or trading company."), field="business_type")
+    belt_id = data.get("belt_id")
+    if belt_id is not None and not IndustrialBelt.objects.filter(pk=belt_id).exists():
+        raise ValidationFailed(_("Choose an industrial belt from the list."), field="belt_id")
+    year = data.get("founded_year")
+    if year is not None and not 1800 <= int(year) <= timezone.now().year:
+        raise ValidationFailed(_("Enter a year the company was founded in."), field="founded_year")
+    for name in ("floor_area_m2", "staff_count", "patents_count"):
+        value = data.get(name)
+        if value is not None and not 0 <= int(value) <= 100_000_000:
+            raise ValidationFailed(_("Enter a whole number of zero or more."), field=name)
+    certs = data.get("certifications")
+    if certs is not None:
+        if not isinstance(certs, list) or len(certs) > 30:
+            raise ValidationFailed(_("List at most 30 certifications."), field="certifications")
+        data["certifications"] = [str(c).strip()[:80] for c in certs if str(c).strip()]
+    for name, limit in (("tagline", 140), ("description", 5000), ("province", 40), ("city", 40),
+                        ("monthly_capacity", 80)):
+        if name in data and len(str(data[name] or "")) > limit:
+            raise ValidationFailed(
+                _("At most %(n)s characters.") % {"n": limit}, field=name
+            )
+    with transaction.atomic():
+        profile = _profile_for(actor)
+        profile = SupplierProfile.objects.select_for_update().get(pk=profile.pk)
+        for name, value in data.items():
+            if value is None:
+                value = _EMPTY.get(name)
+            setattr(profile, name, value)
+        profile.save()
+    return profile
+
+
+def supplier_logo_set(*, actor: Actor, upload: UploadedFile) -> SupplierProfile:
+    cleaned = clean_image(upload, field="logo")
+    with transaction.atomic():
+        profile = _profile_for(actor)
+        profile.logo.save(cleaned.thumbnail.name or "logo", cleaned.thumbnail, save=True)
+    return profile
+
+
+def verification_request(*, actor: Actor) -> SupplierProfile:
+    with transaction.atomic():
+        profile = _profile_for(actor)
+        if profile.verification_requested_at is not None:
+            raise Conflict(_("Verification was already requested; the operator will get back to you."))
+        profile.verification_requested_at = timezone.now()
+        profile.save(update_fields=["verification_requested_at"])
+    return profile
+
+
+def verification_set(*, actor: Actor, organization_id: int, level: int) -> SupplierProfile:
+    """The operator's decision; clears the pending request."""
+    if not actor.is_operator:
+        raise NotFound()
+    if level not in VerificationLevel.values:
+        raise ValidationFailed(_("Choose a verification level from the list."), field="level")
+    with transaction.atomic():
+        profile = (
+            SupplierProfile.objects.select_for_update()
+            .filter(organization_id=organization_id)
+            .first()
+        )
+        if profile is None:
+            raise NotFound()
+        profile.verification_level = level
+        profile.verification_requested_at = None
+        profile.verified_at = timezone.now() if level else None
+        profile.save(update_fields=["verification_level", "verification_requested_at", "verified_at"])
+    return profile
+
+
+def belts_load(*, path: Path) -> int:
+    belts: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    with transaction.atomic():
+        for position, belt in enumerate(belts):
+            IndustrialBelt.objects.update_or_create(
+                slug=belt["slug"],
+                defaults={
+                    "name_zh_hans": belt["zh_hans"],
+                    "name_en": belt["en"],
+                    "name_de": belt["de"],
+                    "province": belt.get("province_zh", ""),
+                    "city": belt.get("city_zh", ""),
+                    "description_zh_hans": belt.get("description_zh", ""),
+                    "description_en": belt.get("description_en", ""),
+                    "description_de": belt.get("description_de", ""),
+                    "position": position,
+                },
+            )
+    return len(belts)
