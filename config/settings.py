@@ -120,7 +120,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "huoyuan.sqlite3",
+            "NAME": str(DATA_DIR / "huoyuan.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so select_for_update's missing row locks
                 # cannot let two writers read the same stock; WAL lets readers run meanwhile.

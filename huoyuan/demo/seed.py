@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from huoyuan.accounts.contracts import Actor, BuyerType, OrganizationKind
@@ -86,6 +87,7 @@ def seed(
     tree = json.loads((DATA / "categories.json").read_text(encoding="utf-8"))
     belt_data = {b["slug"]: b for b in json.loads((DATA / "belts.json").read_text(encoding="utf-8"))}
     logins: list[DemoLogin] = []
+    hashed = make_password(DEMO_PASSWORD)  # once: hashing is slow on purpose
     with transaction.atomic():
         category_tree_load(path=DATA / "categories.json")
         belts_load(path=DATA / "belts.json")
@@ -94,7 +96,10 @@ def seed(
         category_ids = {c.slug: c.pk for c in category_list()}
         leaves = [pair for pair in _leaves(tree) if pair[1] in vocab["leaves"]]
 
-        operator = user_signup(email=_email("operator"), password=DEMO_PASSWORD, display_name="运营 Operator")
+        operator = user_signup(
+            email=_email("operator"), password=DEMO_PASSWORD, password_hash=hashed,
+            display_name="运营 Operator",
+        )
         operator.is_staff = operator.is_superuser = True
         operator.save(update_fields=["is_staff", "is_superuser"])
         operator_organization_create(user=operator, name="huoyuan 平台运营")
@@ -103,7 +108,7 @@ def seed(
 
         for local, name, kind in BUYERS:
             user_signup(
-                email=_email(local), password=DEMO_PASSWORD, display_name=name,
+                email=_email(local), password=DEMO_PASSWORD, password_hash=hashed, display_name=name,
                 organization_kind=OrganizationKind.BUYER, organization_name=name, buyer_type=kind,
             )
             logins.append(DemoLogin(_email(local), f"buyer ({BuyerType(kind).label})"))
@@ -114,11 +119,15 @@ def seed(
         for index in range(suppliers):
             belt = belts[index % len(belts)]
             prefix = prefixes[index % len(prefixes)]
-            suffix = suffixes[rng.randrange(len(suffixes))]
+            roots = set(belt_data[belt.slug].get("category_slugs", []))
+            fitting_suffixes = [x for x in suffixes if roots & set(x.get("category_slugs", []))]
+            pool = fitting_suffixes or suffixes
+            suffix = pool[rng.randrange(len(pool))]
             name = f"{belt_data[belt.slug]['city_zh']}{prefix['zh_hans']}{suffix['zh_hans']}"
             local = "supplier" if index == 0 else f"supplier{index + 1:02d}"
             user = user_signup(
-                email=_email(local), password=DEMO_PASSWORD, display_name=f"{prefix['zh_hans']}经理",
+                email=_email(local), password=DEMO_PASSWORD, password_hash=hashed,
+                display_name=f"{prefix['zh_hans']}经理",
                 organization_kind=OrganizationKind.SUPPLIER, organization_name=name,
             )
             actor = _actor(user)
@@ -141,7 +150,6 @@ def seed(
             level = rng.choice([0, 1, 1, 2, 2, 3]) if index else 2
             if level:
                 verification_set(actor=operator_actor, organization_id=actor.organization_id, level=level)
-            roots = set(belt_data[belt.slug].get("category_slugs", []))
             fitting = [pair for pair in leaves if pair[0] in roots] or leaves
             supplier_actors.append((actor, fitting))
             if index < 2:
