@@ -273,3 +273,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("HUOYUAN_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- API -------------------------------------------------------------------------------------
+NINJA_PAGINATION_PER_PAGE = 24
+NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100

@@ -2,9 +2,21 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from huoyuan.accounts.contracts import BuyerType, OrganizationKind, Role
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Log in by email typed in any case: accounts store it lowercased (see ``UserManager``).
+
+    Normalising here, before ``authenticate``, also keys the login rate limit on the stored
+    address, so changing the case of the email does not buy more attempts.
+    """
+
+    def clean_username(self) -> str:
+        return str(self.cleaned_data["username"]).strip().lower()
 
 
 class SignupForm(forms.Form):

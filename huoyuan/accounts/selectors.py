@@ -66,6 +66,14 @@ def invitation_get_by_token(*, token: str) -> Invitation:
     return invitation
 
 
+def invitation_is_open(*, invitation: Invitation) -> bool:
+    return (
+        invitation.accepted_at is None
+        and invitation.revoked_at is None
+        and invitation.expires_at > timezone.now()
+    )
+
+
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).select_related(
         "organization"

@@ -2,11 +2,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from huoyuan.accounts import views
+from huoyuan.accounts.forms import EmailAuthenticationForm
 
 app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html",
+            authentication_form=EmailAuthenticationForm,
+            redirect_authenticated_user=True,
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

@@ -181,6 +181,8 @@ def invitation_accept(request: HttpRequest, token: str = "") -> HttpResponse:
     try:
         invitation = selectors.invitation_get_by_token(token=token)
     except NotFound:
+        invitation = None
+    if invitation is None or not selectors.invitation_is_open(invitation=invitation):
         return render(request, "accounts/invitation.html", {"error": _("This invitation link is invalid, expired or already used.")}, status=404)
     return render(request, "accounts/invitation.html", {"invitation": invitation})
 

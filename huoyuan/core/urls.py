@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("currency/", views.set_currency, name="set_currency"),
     path("healthz", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

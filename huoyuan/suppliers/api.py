@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Router, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -64,7 +65,9 @@ def profile_update(request: HttpRequest, payload: SupplierProfileIn):  # type: i
         try:
             data["belt_id"] = selectors.belt_get(slug=slug).pk if slug else None
         except NotFound:
-            raise ValidationFailed("Choose an industrial belt from the list.", field="belt") from None
+            raise ValidationFailed(
+                _("Choose an industrial belt from the list."), field="belt"
+            ) from None
     services.supplier_profile_update(actor=actor, data=data)
     return selectors.supplier_profile_for_actor(actor=actor)
 

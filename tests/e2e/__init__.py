@@ -1,0 +1,1 @@
+"""End-to-end browser tests: Playwright drives Debian's chromium against the live server."""
