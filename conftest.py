@@ -1,4 +1,4 @@
-"""The fixed cast every test shares: supplier_a, supplier_b, buyer_x, buyer_y, operator, anonymous."""
+"""The fixed cast of every test: supplier_a, supplier_b, buyer_x, buyer_y, operator, anonymous."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ class Person:
             return caller(path, data or {}, **extra)
         if isinstance(data, dict) and any(hasattr(v, "read") for v in data.values()):
             return caller(path, data, **extra)
-        return caller(path, data if data is not None else {}, content_type="application/json", **extra)
+        return caller(
+            path, data if data is not None else {}, content_type="application/json", **extra
+        )
 
 
 def _person(name: str, kind: str) -> Person:
@@ -87,15 +89,26 @@ def anonymous() -> Person:
 
 
 @pytest.fixture
-def cast(supplier_a: Person, supplier_b: Person, buyer_x: Person, buyer_y: Person, operator: Person, anonymous: Person) -> dict[str, Person]:
+def cast(
+    supplier_a: Person,
+    supplier_b: Person,
+    buyer_x: Person,
+    buyer_y: Person,
+    operator: Person,
+    anonymous: Person,
+) -> dict[str, Person]:
     return {p.name: p for p in (anonymous, buyer_x, buyer_y, supplier_a, supplier_b, operator)}
 
 
 @pytest.fixture
 def category(db: None) -> Category:
     """A two-level tree: 家居百货 Home › 餐具 Tableware (the leaf products go in)."""
-    root = CategoryFactory(slug="home", name_zh_hans="家居百货", name_en="Home & Living", name_de="Haus & Wohnen")
-    return CategoryFactory.child_of(root, slug="tableware", name_zh_hans="餐具", name_en="Tableware", name_de="Geschirr")
+    root = CategoryFactory(
+        slug="home", name_zh_hans="家居百货", name_en="Home & Living", name_de="Haus & Wohnen"
+    )
+    return CategoryFactory.child_of(
+        root, slug="tableware", name_zh_hans="餐具", name_en="Tableware", name_de="Geschirr"
+    )
 
 
 __all__ = ["PASSWORD", "Person"]

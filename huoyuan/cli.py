@@ -108,6 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return _dispatch(args)
+    except ImproperlyConfigured as exc:
+        print(f"huoyuan: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "manage":
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         from django.core.management import execute_from_command_line

@@ -89,11 +89,13 @@ def profile_verification_request(request: HttpRequest):  # type: ignore[no-untyp
 @operator.get("/verification-queue", response=list[VerificationQueueOut])
 @paginate(PageNumberPagination)
 def verification_queue(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return selectors.verification_queue(actor=require_actor(request))
+    return selectors.verification_queue(actor=require_actor(request, kind=OrganizationKind.OPERATOR))
 
 
 @operator.post("/suppliers/{organization_id}/verification", response=VerificationQueueOut)
 def verification_set(request: HttpRequest, organization_id: int, payload: VerificationIn):  # type: ignore[no-untyped-def]
     return services.verification_set(
-        actor=require_actor(request), organization_id=organization_id, level=payload.level
+        actor=require_actor(request, kind=OrganizationKind.OPERATOR),
+        organization_id=organization_id,
+        level=payload.level,
     )

@@ -43,11 +43,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 TIMEOUT_MS = 10_000
-# Known app bug, tracked by test_pages_have_a_favicon (a strict xfail): chromium asks for
-# /favicon.ico, which is a 404. Ignored here so it does not mask other console errors; remove this
-# when that test starts passing.
-KNOWN_CONSOLE_ERROR_URLS = ("/favicon.ico",)
-
 # Every document reports CSP violations into window.__csp and, at once, to the test process (so a
 # violation on a page the test has already left is not lost).
 CSP_LISTENER = """
@@ -117,7 +112,7 @@ def new_visitor(
 
     def on_console(message: ConsoleMessage) -> None:
         url = str(message.location.get("url") or "")
-        if message.type != "error" or url.endswith(KNOWN_CONSOLE_ERROR_URLS):
+        if message.type != "error":
             return
         browser_problems.console_errors.append(f"{message.text} ({url})")
 
