@@ -159,15 +159,31 @@ def _optional_money(form: forms.Form, name: str, currency: str) -> int | None:
     return parse_amount(raw, currency, field=name) if raw.strip() else None
 
 
+def _break_field(form: SkuForm, index: str) -> str:
+    """The quantity box of the ladder break the service names; breaks left empty were skipped."""
+    filled = [
+        i for i in range(1, LADDER_BREAKS + 1)
+        if form.cleaned_data.get(f"q{i}") and form.cleaned_data.get(f"p{i}")
+    ]
+    return f"q{filled[int(index)]}" if index.isdigit() and int(index) < len(filled) else "q1"
+
+
 def apply_service_error(error: DomainError, form: ProductForm, skus: Any) -> None:
     """Map ``skus.1.ladder.0`` style fields from the service onto the SKU row's form."""
     field = error.field or ""
     if field.startswith("skus."):
         parts = field.split(".")
-        if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(skus.forms):
-            target = skus.forms[int(parts[1])]
+        # The service numbers only the rows that were filled in (empty extra rows are skipped).
+        rows = [f for f in skus.forms if f.cleaned_data]
+        if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(rows):
+            target = rows[int(parts[1])]
             name = parts[2] if len(parts) > 2 else None
-            name = {"ladder": "q1", "dropship_price_minor": "dropship_price", "sample_price_minor": "sample_price"}.get(name or "", name)
+            if name == "ladder":
+                name = _break_field(target, parts[3] if len(parts) > 3 else "")
+            name = {
+                "dropship_price_minor": "dropship_price",
+                "sample_price_minor": "sample_price",
+            }.get(name or "", name)
             target.add_error(name if name in target.fields else None, str(error.message))
             return
     apply_error(form, error)

@@ -93,7 +93,8 @@ def _read_rows(data: bytes, name: str) -> Iterator[dict[str, str]]:
         raise ImportRejected(_("Save the CSV as UTF-8."), field="file")
     if "\x00" in text:
         raise ImportRejected(_("This is not a text CSV file."), field="file")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # strict: an unbalanced quote is an error, not a cell that silently swallows the rest of the file.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         _check_header([h.strip() for h in reader.fieldnames or []])
         for raw in reader:
@@ -128,11 +129,12 @@ def _int(row: dict[str, str], name: str, default: int | None = None) -> int | No
         return default
     try:
         value = float(raw) if "." in raw else int(raw)
-    except ValueError:
+        whole = int(value)  # OverflowError for "1e999.0"-style infinities, not a crashed task
+    except (ValueError, OverflowError):
         raise ImportRejected(_("Enter a whole number."), field=name) from None
-    if value != int(value):
+    if value != whole:
         raise ImportRejected(_("Enter a whole number."), field=name)
-    return int(value)
+    return whole
 
 
 def _attributes(raw: str) -> dict[str, str]:
@@ -166,24 +168,30 @@ def _group_to_input(group: ProductGroup, categories: dict[str, int]) -> ProductI
         raise ImportRejected(_("Unknown category slug."), field="category")
     currency = first.get("currency") or "CNY"
     skus = []
-    for _line, row in group.rows:
-        skus.append(
-            SkuInput(
-                code=row.get("sku_code", ""),
-                attributes=_attributes(row.get("attributes", "")),
-                stock=_int(row, "stock", 0) or 0,
-                moq=_int(row, "moq", 1) or 1,
-                ladder=_ladder(row.get("ladder", ""), currency),
-                dropship_price_minor=(
-                    parse_amount(row["dropship_price"], currency, field="dropship_price")
-                    if row.get("dropship_price") else None
-                ),
-                sample_price_minor=(
-                    parse_amount(row["sample_price"], currency, field="sample_price")
-                    if row.get("sample_price") else None
-                ),
+    for index, (_line, row) in enumerate(group.rows):
+        try:
+            moq = _int(row, "moq", 1)
+            skus.append(
+                SkuInput(
+                    code=row.get("sku_code", ""),
+                    attributes=_attributes(row.get("attributes", "")),
+                    stock=_int(row, "stock", 0) or 0,
+                    moq=1 if moq is None else moq,  # "0" must reach validation, not become 1
+                    ladder=_ladder(row.get("ladder", ""), currency),
+                    dropship_price_minor=(
+                        parse_amount(row["dropship_price"], currency, field="dropship_price")
+                        if row.get("dropship_price") else None
+                    ),
+                    sample_price_minor=(
+                        parse_amount(row["sample_price"], currency, field="sample_price")
+                        if row.get("sample_price") else None
+                    ),
+                )
             )
-        )
+        except DomainError as exc:
+            # Name the SKU, so the error points at this row and not the product's first row.
+            exc.field = f"skus.{index}.{exc.field}"
+            raise
     data = ProductInput(
         category_id=category_id,
         skus=skus,

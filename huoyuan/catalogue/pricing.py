@@ -10,6 +10,7 @@ from huoyuan.catalogue.contracts import PriceBreak, PriceQuote
 from huoyuan.catalogue.errors import LadderInvalid
 
 MAX_BREAKS = 10
+MAX_BREAK_QUANTITY = 10_000_000  # as the API schema: beyond it the column overflows on PostgreSQL
 
 
 def ladder_validate(ladder: Sequence[PriceBreak], *, moq: int, field: str = "ladder") -> None:
@@ -23,6 +24,11 @@ def ladder_validate(ladder: Sequence[PriceBreak], *, moq: int, field: str = "lad
     for index, tier in enumerate(ladder):
         if tier.min_quantity < 1:
             raise LadderInvalid(_("Break quantities start at 1."), field=f"{field}.{index}")
+        if tier.min_quantity > MAX_BREAK_QUANTITY:
+            raise LadderInvalid(
+                _("Break quantities go up to %(n)s.") % {"n": MAX_BREAK_QUANTITY},
+                field=f"{field}.{index}",
+            )
         if tier.unit_price_minor < 0:
             raise LadderInvalid(_("A price cannot be negative."), field=f"{field}.{index}")
         if index:

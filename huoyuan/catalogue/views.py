@@ -147,6 +147,13 @@ def workbench_products(request: HttpRequest) -> HttpResponse:
 
 
 def _product_forms(request: HttpRequest, product: Any = None) -> tuple[ProductForm, Any]:
+    if request.method == "POST" and "add_sku" in request.POST:
+        # "Add a SKU row": show the same form with one more empty row; nothing is saved.
+        data = request.POST.copy()
+        rows = min(_int_or_none(data.get("sku-TOTAL_FORMS")) or 0, SkuFormSet.max_num - 1)
+        data["sku-TOTAL_FORMS"] = str(rows + 1)
+        data[f"sku-{rows}-moq"] = "1"  # the field's initial: an untouched new row stays optional
+        return ProductForm(data), SkuFormSet(data, prefix="sku")
     if request.method == "POST":
         return ProductForm(request.POST), SkuFormSet(request.POST, prefix="sku")
     if product is None:
@@ -162,7 +169,8 @@ def workbench_product_edit(request: HttpRequest, product_id: int | None = None) 
     actor = request.actor  # type: ignore[attr-defined]
     product = selectors.product_get_for_supplier(actor=actor, product_id=product_id) if product_id else None
     form, skus = _product_forms(request, product)
-    if request.method == "POST" and form.is_valid() and skus.is_valid():
+    saving = request.method == "POST" and "add_sku" not in request.POST
+    if saving and form.is_valid() and skus.is_valid():
         data = product_input_from_forms(form, skus)
         if data is not None:
             try:

@@ -63,10 +63,15 @@ def clean_image(upload: UploadedFile, *, field: str = "image") -> CleanImage:
             picture.load()
     except ValidationFailed:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own cap fires inside Image.open for the largest images: say "too large" there
+        # too, not "unreadable", so the supplier knows to resize rather than re-export.
+        raise _reject(
+            _("The image is too large: at most %(side)s pixels a side.") % {"side": MAX_SIDE},
+            field,
+        ) from None
     except (
         UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
         OSError,
         SyntaxError,
         ValueError,

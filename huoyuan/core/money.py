@@ -54,14 +54,16 @@ def parse_amount(value: str | int | Decimal, currency: str, *, field: str = "pri
         raise ValidationFailed(_("Enter an amount such as 12.50."), field=field)
     if amount < 0:
         raise ValidationFailed(_("An amount cannot be negative."), field=field)
-    minor = amount.scaleb(digits)
-    if minor != minor.to_integral_value():
+    # Compare exactly before any context arithmetic: scaling "1e999999999" overflows (a 500),
+    # and scaling rounds to 28 digits, which silently turned "1.000…0001" into 1.00.
+    if amount >= Decimal(MAX_MINOR).scaleb(-digits):
+        raise ValidationFailed(_("This amount is too large."), field=field)
+    whole = amount.quantize(Decimal(1).scaleb(-digits))
+    if whole != amount:
         raise ValidationFailed(
             _("Use at most %(digits)s decimal places.") % {"digits": digits}, field=field
         )
-    if minor >= MAX_MINOR:
-        raise ValidationFailed(_("This amount is too large."), field=field)
-    return int(minor)
+    return int(whole.scaleb(digits))
 
 
 def format_minor(minor: int, currency: str) -> str:

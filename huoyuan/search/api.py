@@ -1,4 +1,5 @@
-from __future__ import annotations
+# No `from __future__ import annotations` here: ninja's @paginate resolves the wrapped view's
+# string annotations in its own module, where `Query[...]` is undefined (a 500 on every call).
 
 from django.http import HttpRequest
 from ninja import Query, Router

@@ -37,6 +37,11 @@ EDITABLE = (
     "verified_at",
 )
 NOT_FOUND = {"code": "not_found", "message": "Not found.", "field": None}
+WRONG_KIND = {
+    "code": "wrong_organization_kind",
+    "message": "Switch to an organization of the right kind to do this.",
+    "field": None,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -333,10 +338,10 @@ def test_operator_lists_the_verification_queue(supplier_a, supplier_b, operator)
 
 
 @pytest.mark.parametrize("who", ["supplier_a", "buyer_x"])
-def test_verification_queue_api_is_404_for_non_operators(cast, who):
+def test_verification_queue_api_is_refused_to_non_operators(cast, who):
     verification_request(actor=cast["supplier_a"].actor)
     response = cast[who].api("GET", "/api/operator/verification-queue")
-    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert (response.status_code, response.json()) == (403, WRONG_KIND)
 
 
 def test_operator_sets_verification_through_the_api(supplier_a, operator):
@@ -366,7 +371,7 @@ def test_non_operator_setting_verification_changes_nothing(cast, who):
     response = cast[who].api(
         "POST", f"/api/operator/suppliers/{supplier_a.organization.pk}/verification", {"level": 3}
     )
-    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert (response.status_code, response.json()) == (403, WRONG_KIND)
     assert _snapshot(supplier_a) == before
 
 
