@@ -2,7 +2,7 @@
 # string annotations in its own module, where `Query[...]` is undefined (a 500 on every call).
 
 from django.http import HttpRequest
-from ninja import File, Query, Router, Schema, UploadedFile
+from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from huoyuan.accounts.auth import API_AUTH, require_actor
@@ -172,8 +172,12 @@ def supplier_import_list(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @supplier.post("/imports", response={202: ImportJobOut})
 def supplier_import_start(  # type: ignore[no-untyped-def]
-    request: HttpRequest, file: File[UploadedFile], mode: str = "all", publish: bool = False
+    request: HttpRequest,
+    file: File[UploadedFile],
+    mode: Form[str] = "all",
+    publish: Form[bool] = False,
 ):
+    """Multipart upload: ``file``, plus ``mode`` ("all" or "valid") and ``publish`` as form fields."""
     actor = require_actor(request, kind=OrganizationKind.SUPPLIER)
     return 202, import_job_start(actor=actor, upload=file, mode=mode, publish=publish)
 

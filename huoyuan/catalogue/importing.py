@@ -137,6 +137,13 @@ def _int(row: dict[str, str], name: str, default: int | None = None) -> int | No
     return whole
 
 
+def _required_int(row: dict[str, str], name: str) -> int:
+    value = _int(row, name)
+    if value is None:
+        raise ImportRejected(_("This field is required."), field=name)
+    return value
+
+
 def _attributes(raw: str) -> dict[str, str]:
     pairs: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in raw.replace("；", ";").split(";"))):
@@ -175,7 +182,7 @@ def _group_to_input(group: ProductGroup, categories: dict[str, int]) -> ProductI
                 SkuInput(
                     code=row.get("sku_code", ""),
                     attributes=_attributes(row.get("attributes", "")),
-                    stock=_int(row, "stock", 0) or 0,
+                    stock=_required_int(row, "stock"),
                     moq=1 if moq is None else moq,  # "0" must reach validation, not become 1
                     ladder=_ladder(row.get("ladder", ""), currency),
                     dropship_price_minor=(

@@ -221,6 +221,9 @@ def product_set_status(*, actor: Actor, product_id: int, status: str) -> Product
 
 def product_image_add(*, actor: Actor, product_id: int, upload: UploadedFile) -> ProductImage:
     _require_supplier(actor)
+    # Another supplier's product is a 404 before we spend any work on the file.
+    if not Product.objects.filter(pk=product_id, supplier_id=actor.organization_id).exists():
+        raise NotFound()
     cleaned = clean_image(upload)
     with transaction.atomic():
         product = product_lock_for_supplier(supplier_id=actor.organization_id, product_id=product_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -146,6 +147,22 @@ def workbench_products(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _quiet(form: Any) -> Any:
+    """Keep what was typed but show no errors: the supplier asked for a row, not to save."""
+    form.full_clean()
+    form._errors = ErrorDict()
+    return form
+
+
+def _quiet_formset(formset: Any) -> Any:
+    formset.full_clean()
+    for form in formset.forms:
+        form._errors = ErrorDict()
+    formset._non_form_errors = formset.error_class()
+    formset._errors = [ErrorDict() for _form in formset.forms]
+    return formset
+
+
 def _product_forms(request: HttpRequest, product: Any = None) -> tuple[ProductForm, Any]:
     if request.method == "POST" and "add_sku" in request.POST:
         # "Add a SKU row": show the same form with one more empty row; nothing is saved.
@@ -153,7 +170,7 @@ def _product_forms(request: HttpRequest, product: Any = None) -> tuple[ProductFo
         rows = min(_int_or_none(data.get("sku-TOTAL_FORMS")) or 0, SkuFormSet.max_num - 1)
         data["sku-TOTAL_FORMS"] = str(rows + 1)
         data[f"sku-{rows}-moq"] = "1"  # the field's initial: an untouched new row stays optional
-        return ProductForm(data), SkuFormSet(data, prefix="sku")
+        return _quiet(ProductForm(data)), _quiet_formset(SkuFormSet(data, prefix="sku"))
     if request.method == "POST":
         return ProductForm(request.POST), SkuFormSet(request.POST, prefix="sku")
     if product is None:

@@ -34,7 +34,18 @@ def _fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode() if request.method else b"")
     digest.update(b"\0" + request.get_full_path().encode() + b"\0")
-    digest.update(request.body)
+    if request.content_type == "multipart/form-data":
+        # Uploads may exceed the in-memory body limit: hash the parsed fields and stream the files.
+        for name, values in sorted(request.POST.lists()):
+            digest.update(f"{name}={values!r}\0".encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(f"{name}:{upload.name}:{upload.size}\0".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
 
 

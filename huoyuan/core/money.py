@@ -5,6 +5,7 @@ Prices are entered and shown as decimal strings ("12.50"); conversion happens on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -20,6 +21,7 @@ SYMBOLS: dict[str, str] = {
     "CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$", "JPY": "JP¥", "KRW": "₩",
     "AUD": "A$", "CAD": "C$",
 }
+_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]*)?", re.ASCII)
 MAX_MINOR = 10**13  # 100 billion in a two-digit currency: far above any wholesale price
 
 
@@ -46,8 +48,13 @@ def parse_amount(value: str | int | Decimal, currency: str, *, field: str = "pri
     digits = MINOR_DIGITS.get(currency)
     if digits is None:
         raise ValidationFailed(_("Unknown currency."), field="currency")
+    text = str(value).strip()
+    # Plain ASCII decimals only: Decimal would also take "1_000", "١٢" or "1e3", which no person
+    # typing a price means, and which other systems reading our exports would not understand.
+    if not _AMOUNT.fullmatch(text):
+        raise ValidationFailed(_("Enter an amount such as 12.50."), field=field)
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except InvalidOperation:
         raise ValidationFailed(_("Enter an amount such as 12.50."), field=field) from None
     if not amount.is_finite():

@@ -208,13 +208,6 @@ def test_supplier_lists_product_and_buyer_finds_and_prices_it(
     _assert_no_browser_problems(browser_problems, supplier, buyer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "app bug: 'Add a SKU row' on an untouched form re-renders it bound, so every required "
-        "field shows 'This field is required' although the supplier has not tried to save"
-    ),
-)
 def test_add_sku_row_on_a_blank_form_shows_no_errors(
     new_visitor: Callable[..., Page], category: Category, supplier_a: object
 ) -> None:

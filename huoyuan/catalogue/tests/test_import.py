@@ -187,6 +187,11 @@ BAD_ROWS = {
         {"row": 3, "field": "stock", "message": "Stock cannot be negative."},
         "White porcelain plate",
     ),
+    "empty-stock": (
+        [BOWL_RED, BOWL_BLUE.replace(",40,", ",,"), PLATE],
+        {"row": 3, "field": "stock", "message": "This field is required."},
+        "White porcelain plate",
+    ),
     # Errors found while reading a cell name that cell's row, not the product's first row.
     "bad-price-on-a-later-row": (
         [BOWL_RED, BOWL_BLUE.replace("5:13.00", "5:abc"), PLATE],
@@ -416,9 +421,9 @@ def test_a_buyer_cannot_import(buyer_x, category):
 # --- through the API -----------------------------------------------------------------------------
 
 
-def api_import(person, upload, capture, query=""):
+def api_import(person, upload, capture, **fields):
     with capture(execute=True):
-        return person.api("POST", f"/api/supplier/imports{query}", {"file": upload})
+        return person.api("POST", "/api/supplier/imports", {"file": upload, **fields})
 
 
 def test_api_import_runs_and_reports_progress(
@@ -449,7 +454,7 @@ def test_api_import_runs_and_reports_progress(
 def test_api_import_in_valid_rows_mode(supplier_a, category, django_capture_on_commit_callbacks):
     rows, error, survivor = BAD_ROWS["ladder-goes-up"]
     started = api_import(
-        supplier_a, csv_file(*rows), django_capture_on_commit_callbacks, "?mode=valid&publish=true"
+        supplier_a, csv_file(*rows), django_capture_on_commit_callbacks, mode="valid", publish="true"
     )
 
     body = supplier_a.api("GET", f"/api/supplier/imports/{started.json()['id']}").json()
@@ -580,4 +585,13 @@ def test_workbench_imports_are_for_suppliers_only(buyer_x, anonymous, category):
     anonymous_response = anonymous.client.get("/workbench/imports/")
     assert anonymous_response.status_code == 302
     assert anonymous_response["Location"].startswith("/accounts/login/")
+    assert ImportJob.objects.count() == 0
+
+
+def test_api_import_refuses_an_unknown_mode(supplier_a, category, django_capture_on_commit_callbacks):
+    started = api_import(
+        supplier_a, csv_file(PLATE), django_capture_on_commit_callbacks, mode="sometimes"
+    )
+    assert started.status_code == 422
+    assert started.json()["field"] == "mode"
     assert ImportJob.objects.count() == 0

@@ -373,3 +373,17 @@ def test_api_refuses_a_hostile_file_sent_with_a_traversal_name(supplier_a, categ
     assert response.json()["code"] == "image_rejected"
     assert ProductImage.objects.count() == 0
     assert stored_files(media) == []
+
+
+@pytest.mark.django_db
+def test_a_file_sent_to_another_suppliers_product_is_a_404_before_it_is_decoded(
+    supplier_a, supplier_b, category, media
+):
+    product = make_product(supplier_a.actor, category)
+
+    response = post_image(supplier_b, product, b"<html>not an image</html>")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert ProductImage.objects.count() == 0
+    assert stored_files(media) == []
