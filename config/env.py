@@ -54,7 +54,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_choice(name: str, default: str, choices: set[str]) -> str:
     value = os.environ.get(name, default)
     if value not in choices:
-        raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(sorted(choices))}.")
+        raise ImproperlyConfigured(
+            f"{name}={value!r} must be one of: {', '.join(sorted(choices))}."
+        )
     return value
 
 

@@ -108,11 +108,15 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     try:
-        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("HUOYUAN_DB_CONN_MAX_AGE", 60))
+        _db = dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("HUOYUAN_DB_CONN_MAX_AGE", 60)
+        )
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if _db["ENGINE"] != "django.db.backends.postgresql":
-        raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (SQLite is the default).")
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a postgres:// URL (SQLite is the default)."
+        )
     _db["CONN_HEALTH_CHECKS"] = True
     _db["TEST"] = {"NAME": env_str("HUOYUAN_TEST_DATABASE", "") or None}
     DATABASES = {"default": _db}
@@ -137,7 +141,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache, sessions, rate limits ------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     # Shared by every web process of one installation (unlike local memory), so rate limits hold.
     CACHES = {
@@ -186,7 +192,13 @@ AXES_VERBOSE = False
 AXES_ENABLED = env_bool("HUOYUAN_LOGIN_RATE_LIMIT", True)
 INVITATION_DAYS = env_int("HUOYUAN_INVITATION_DAYS", 7, minimum=1)
 
-_MAIL_BACKEND = env_str("HUOYUAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_MAIL_BACKEND = env_str(
+    "HUOYUAN_EMAIL_BACKEND",
+    # Production sends real mail (SMTP); the demo prints it to the console.
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
 _MAILER: dict[str, object] = {"BACKEND": _MAIL_BACKEND}
 if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
     _MAILER["OPTIONS"] = {
@@ -207,7 +219,9 @@ USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 DEFAULT_CURRENCY = "CNY"
-DISPLAY_CURRENCIES = env_list("HUOYUAN_DISPLAY_CURRENCIES", ["CNY", "USD", "EUR", "GBP", "JPY", "KRW"])
+DISPLAY_CURRENCIES = env_list(
+    "HUOYUAN_DISPLAY_CURRENCIES", ["CNY", "USD", "EUR", "GBP", "JPY", "KRW"]
+)
 MARKETPLACE_NAME = _("huoyuan")
 
 # --- static and media ------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The ``huoyuan`` command.
 
-  huoyuan demo [--port P] [--host H]   migrate, seed demo data, run the web server and the worker
-  huoyuan serve [--port P] [--workers N]  the web server (granian, WSGI) alone
-  huoyuan worker                       the background task worker alone
-  huoyuan manage <args>                any Django management command
+huoyuan demo [--port P] [--host H]   migrate, seed demo data, run the web server and the worker
+huoyuan serve [--port P] [--workers N]  the web server (granian, WSGI) alone
+huoyuan worker                       the background task worker alone
+huoyuan manage <args>                any Django management command
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})  # noqa: S104  # nosec B104 - compared, never bound
 
 
 def _setup() -> None:
@@ -31,8 +33,19 @@ def _manage(*args: str) -> None:
 
 def _server_command(host: str, port: int, workers: int) -> list[str]:
     return [
-        sys.executable, "-m", "granian", "--interface", "wsgi", "config.wsgi:application",
-        "--host", host, "--port", str(port), "--workers", str(workers), "--no-ws",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "config.wsgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-ws",
     ]
 
 
@@ -79,7 +92,9 @@ def demo(args: argparse.Namespace) -> int:
     _manage("migrate", "--no-input", "-v", "0")
     _manage("createcachetable")
     _manage("seed_demo", "--seed", str(args.seed))
-    url = f"http://{args.host if args.host not in ('0.0.0.0', '::') else '127.0.0.1'}:{args.port}/"  # noqa: S104
+    # A wildcard bind address is not something to click: show loopback for it instead.
+    shown = "127.0.0.1" if args.host in WILDCARD_HOSTS else args.host
+    url = f"http://{shown}:{args.port}/"
     print(f"\n  Marketplace: {url}\n  API docs:    {url}api/docs\n  Admin:       {url}admin/\n")
     print("  Press Ctrl-C to stop.\n", flush=True)
     return _run_together([_server_command(args.host, args.port, args.workers), _worker_command()])
@@ -94,7 +109,9 @@ def worker(_args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="huoyuan", description="货源 huoyuan wholesale marketplace")
+    parser = argparse.ArgumentParser(
+        prog="huoyuan", description="货源 huoyuan wholesale marketplace"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, handler in (("demo", demo), ("serve", serve)):
         p = sub.add_parser(name, help=f"{name} the marketplace")

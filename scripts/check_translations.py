@@ -49,9 +49,15 @@ def main() -> int:
         for flag, what in (("--untranslated", "untranslated"), ("--only-fuzzy", "fuzzy")):
             out = subprocess.run(  # noqa: S603
                 ["msgattrib", flag, "--no-wrap", str(po)],  # noqa: S607
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
-            ids = [line for line in out.splitlines() if line.startswith("msgid ") and line != 'msgid ""']
+            ids = [
+                line
+                for line in out.splitlines()
+                if line.startswith("msgid ") and line != 'msgid ""'
+            ]
             if ids:
                 failures += len(ids)
                 print(f"{locale}: {len(ids)} {what} message(s), e.g.:")
@@ -59,7 +65,9 @@ def main() -> int:
                     print("   ", line)
         stats = subprocess.run(  # noqa: S603
             ["msgfmt", "--statistics", "--check-format", "-o", "/dev/null", str(po)],  # noqa: S607
-            check=False, capture_output=True, text=True,
+            check=False,
+            capture_output=True,
+            text=True,
         )
         if stats.returncode:
             failures += 1

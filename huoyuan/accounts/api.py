@@ -10,8 +10,8 @@ from huoyuan.accounts.auth import API_AUTH, current_actor, require_actor
 from huoyuan.accounts.schemas import (
     InvitationIn,
     InvitationOut,
-    MembershipOut,
     MemberOut,
+    MembershipOut,
     MeOut,
     RoleIn,
     TokenCreatedOut,
@@ -28,7 +28,14 @@ def me(request: HttpRequest):  # type: ignore[no-untyped-def]
     user = request.user
     actor = current_actor(request)
     memberships = list(selectors.membership_list_for_user(user=user))  # type: ignore[arg-type]
-    active = next((m.organization for m in memberships if actor and m.organization_id == actor.organization_id), None)
+    active = next(
+        (
+            m.organization
+            for m in memberships
+            if actor and m.organization_id == actor.organization_id
+        ),
+        None,
+    )
     return {
         "id": user.pk,
         "email": user.email,  # type: ignore[union-attr]
@@ -47,7 +54,9 @@ def member_list(request: HttpRequest):  # type: ignore[no-untyped-def]
 @router.post("/organization/members/{membership_id}/role", response=MembershipOut)
 def member_role(request: HttpRequest, membership_id: int, payload: RoleIn):  # type: ignore[no-untyped-def]
     actor = require_actor(request)
-    return services.membership_change_role(actor=actor, membership_id=membership_id, role=payload.role)
+    return services.membership_change_role(
+        actor=actor, membership_id=membership_id, role=payload.role
+    )
 
 
 @router.delete("/organization/members/{membership_id}", response=OkOut)

@@ -25,18 +25,25 @@ class SignupForm(forms.Form):
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     organization_kind = forms.ChoiceField(
         label=_("I am a"),
-        choices=[(OrganizationKind.BUYER, _("Buyer")), (OrganizationKind.SUPPLIER, _("Supplier (factory or trading company)"))],
+        choices=[
+            (OrganizationKind.BUYER, _("Buyer")),
+            (OrganizationKind.SUPPLIER, _("Supplier (factory or trading company)")),
+        ],
         widget=forms.RadioSelect,
         initial=OrganizationKind.BUYER,
     )
     organization_name = forms.CharField(label=_("Company or shop name"), max_length=120)
-    buyer_type = forms.ChoiceField(label=_("What kind of buyer"), choices=[("", "—"), *BuyerType.choices], required=False)
+    buyer_type = forms.ChoiceField(
+        label=_("What kind of buyer"), choices=[("", "—"), *BuyerType.choices], required=False
+    )
 
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
-    preferred_language = forms.ChoiceField(label=_("Language"), choices=[("", "—"), *settings.LANGUAGES], required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("Language"), choices=[("", "—"), *settings.LANGUAGES], required=False
+    )
 
 
 class OrganizationForm(forms.Form):

@@ -16,7 +16,7 @@ def _actor_for(request: HttpRequest) -> Actor | None:
     if not user.is_authenticated:
         return None
     membership = membership_get_for_user(
-        user=user,  # type: ignore[arg-type]
+        user=user,
         organization_id=request.session.get(SESSION_KEY),
     )
     return actor_from_membership(membership) if membership else None

@@ -112,6 +112,9 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization_id} ({self.role})"
+
 
 class ApiToken(models.Model):
     """A secret a program sends as ``Authorization: Bearer <token>``; only its hash is stored.
@@ -130,3 +133,6 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

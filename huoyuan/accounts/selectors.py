@@ -58,9 +58,7 @@ def invitation_list_pending(*, actor: Actor) -> QuerySet[Invitation]:
 
 def invitation_get_by_token(*, token: str) -> Invitation:
     digest = hashlib.sha256(token.encode()).hexdigest()
-    invitation = (
-        Invitation.objects.select_related("organization").filter(token_hash=digest).first()
-    )
+    invitation = Invitation.objects.select_related("organization").filter(token_hash=digest).first()
     if invitation is None:
         raise NotFound()
     return invitation

@@ -34,7 +34,7 @@ from huoyuan.accounts.selectors import invitation_get_by_token
 
 
 def _unique_slug(name: str) -> str:
-    """An ASCII web address from any name: Chinese becomes pinyin (景德镇瓷厂 → jing-de-zhen-ci-chang)."""
+    """An ASCII web address from any name; Chinese becomes pinyin (瓷厂 → ci-chang)."""
     base = slugify(" ".join(lazy_pinyin(name)), allow_unicode=False)[:60].strip("-") or "org"
     slug = base
     while Organization.objects.filter(slug=slug).exists():
@@ -273,7 +273,9 @@ def _keep_one_owner(organization_id: int, *, leaving: int) -> None:
         .values_list("pk", flat=True)
     )
     if not owners:
-        raise Conflict(_("An organization needs at least one owner; make someone else owner first."))
+        raise Conflict(
+            _("An organization needs at least one owner; make someone else owner first.")
+        )
 
 
 def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:

@@ -27,7 +27,11 @@ urlpatterns = [
         ),
         name="password_reset",
     ),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"), name="password_reset_done"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
     path(
         "password-reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
@@ -36,13 +40,21 @@ urlpatterns = [
         ),
         name="password_reset_confirm",
     ),
-    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("profile/", views.profile, name="profile"),
     path("organizations/", views.organizations, name="organizations"),
     path("organizations/switch/", views.organization_switch, name="organization_switch"),
     path("members/", views.members, name="members"),
     path("members/<int:membership_id>/", views.member_action, name="member_action"),
-    path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path(
+        "invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"
+    ),
     path("invitations/accept/", views.invitation_accept, name="invitation_accept_base"),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("tokens/", views.tokens, name="tokens"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -13,10 +15,22 @@ from huoyuan.accounts import selectors, services
 from huoyuan.accounts.auth import current_actor
 from huoyuan.accounts.contracts import Role
 from huoyuan.accounts.errors import NotFound
-from huoyuan.accounts.forms import InvitationForm, OrganizationForm, ProfileForm, SignupForm, TokenForm
+from huoyuan.accounts.forms import (
+    InvitationForm,
+    OrganizationForm,
+    ProfileForm,
+    SignupForm,
+    TokenForm,
+)
 from huoyuan.accounts.middleware import SESSION_KEY
+from huoyuan.accounts.models import User
 from huoyuan.core.errors import DomainError
 from huoyuan.core.web import apply_error, page_view
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in person (these views require login)."""
+    return cast(User, request.user)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -79,8 +93,10 @@ def organizations(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_KEY] = org.pk
             messages.success(request, _("Organization created; you are now acting for it."))
             return redirect("accounts:organizations")
-    memberships = selectors.membership_list_for_user(user=request.user)  # type: ignore[arg-type]
-    return render(request, "accounts/organizations.html", {"memberships": memberships, "form": form})
+    memberships = selectors.membership_list_for_user(user=_user(request))
+    return render(
+        request, "accounts/organizations.html", {"memberships": memberships, "form": form}
+    )
 
 
 @require_POST
@@ -90,13 +106,17 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
         organization_id = int(request.POST.get("organization", ""))
     except ValueError:
         raise Http404 from None
-    membership = selectors.membership_list_for_user(user=request.user).filter(  # type: ignore[arg-type]
-        organization_id=organization_id
-    ).first()
+    membership = (
+        selectors.membership_list_for_user(user=_user(request))
+        .filter(organization_id=organization_id)
+        .first()
+    )
     if membership is None:
         raise Http404
     request.session[SESSION_KEY] = membership.organization_id
-    messages.success(request, _("You are now acting for %(org)s.") % {"org": membership.organization.name})
+    messages.success(
+        request, _("You are now acting for %(org)s.") % {"org": membership.organization.name}
+    )
     return redirect("accounts:organizations")
 
 
@@ -142,7 +162,9 @@ def member_action(request: HttpRequest, membership_id: int) -> HttpResponse:
             services.membership_remove(actor=actor, membership_id=membership_id)
             messages.success(request, _("Member removed."))
         else:
-            services.membership_change_role(actor=actor, membership_id=membership_id, role=request.POST.get("role", ""))
+            services.membership_change_role(
+                actor=actor, membership_id=membership_id, role=request.POST.get("role", "")
+            )
             messages.success(request, _("Role changed."))
     except NotFound:
         raise
@@ -168,11 +190,14 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 def invitation_accept(request: HttpRequest, token: str = "") -> HttpResponse:
     if not request.user.is_authenticated:
-        messages.info(request, _("Log in or sign up with the invited email address, then open the link again."))
+        messages.info(
+            request,
+            _("Log in or sign up with the invited email address, then open the link again."),
+        )
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
     if request.method == "POST":
         try:
-            membership = services.invitation_accept(user=request.user, token=token)  # type: ignore[arg-type]
+            membership = services.invitation_accept(user=_user(request), token=token)
         except DomainError as error:
             return render(request, "accounts/invitation.html", {"error": error.message}, status=400)
         request.session[SESSION_KEY] = membership.organization_id
@@ -183,7 +208,12 @@ def invitation_accept(request: HttpRequest, token: str = "") -> HttpResponse:
     except NotFound:
         invitation = None
     if invitation is None or not selectors.invitation_is_open(invitation=invitation):
-        return render(request, "accounts/invitation.html", {"error": _("This invitation link is invalid, expired or already used.")}, status=404)
+        return render(
+            request,
+            "accounts/invitation.html",
+            {"error": _("This invitation link is invalid, expired or already used.")},
+            status=404,
+        )
     return render(request, "accounts/invitation.html", {"invitation": invitation})
 
 
@@ -197,7 +227,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Join or create an organization first."))
         else:
             try:
-                _token, secret = services.api_token_create(actor=actor, name=form.cleaned_data["name"])
+                _token, secret = services.api_token_create(
+                    actor=actor, name=form.cleaned_data["name"]
+                )
                 form = TokenForm()
             except DomainError as error:
                 apply_error(form, error)

@@ -14,15 +14,37 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 class ProductAdmin(admin.ModelAdmin[Product]):
     """Read-mostly for the operator: suppliers edit through the workbench so rules are checked."""
 
-    list_display = ["pk", "title_zh_hans", "title_en", "supplier", "status", "price_min_minor", "updated_at"]
+    list_display = [
+        "pk",
+        "title_zh_hans",
+        "title_en",
+        "supplier",
+        "status",
+        "price_min_minor",
+        "updated_at",
+    ]
     list_filter = ["status"]
     search_fields = ["title_zh_hans", "title_en", "title_de"]
     list_select_related = ["supplier"]
     raw_id_fields = ["supplier", "category"]
-    readonly_fields = ["price_min_minor", "price_max_minor", "moq_min", "stock_total", "dropship_available"]
+    readonly_fields = [
+        "price_min_minor",
+        "price_max_minor",
+        "moq_min",
+        "stock_total",
+        "dropship_available",
+    ]
 
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin[ImportJob]):
-    list_display = ["pk", "supplier", "original_name", "status", "total_rows", "created_count", "created_at"]
+    list_display = [
+        "pk",
+        "supplier",
+        "original_name",
+        "status",
+        "total_rows",
+        "created_count",
+        "created_at",
+    ]
     list_filter = ["status"]

@@ -2,6 +2,7 @@
 # string annotations in its own module, where `Query[...]` is undefined (a 500 on every call).
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -43,8 +44,12 @@ def filters_from_query(q: ProductQuery) -> selectors.ProductFilters:
     """Shared by the API and the category page so both filter alike."""
     return selectors.ProductFilters(
         category=selectors.category_get(slug=q.category) if q.category else None,
-        price_min_minor=parse_amount(q.price_min, "CNY", field="price_min") if q.price_min else None,
-        price_max_minor=parse_amount(q.price_max, "CNY", field="price_max") if q.price_max else None,
+        price_min_minor=parse_amount(q.price_min, "CNY", field="price_min")
+        if q.price_min
+        else None,
+        price_max_minor=parse_amount(q.price_max, "CNY", field="price_max")
+        if q.price_max
+        else None,
         moq_max=q.moq_max,
         belt_slug=q.belt or None,
         verified_only=q.verified,
@@ -82,10 +87,10 @@ def product_price(request: HttpRequest, product_id: int, sku: str, quantity: int
     if chosen is None:
         raise NotFound()
     if quantity < 1:
-        raise ValidationFailed("Quantity must be at least 1.", field="quantity")
+        raise ValidationFailed(_("Quantity must be at least 1."), field="quantity")
     quote = price_for_quantity(selectors.sku_ladder(chosen), quantity)
     if quote is None:
-        raise ValidationFailed("This quantity is below the first price break.", field="quantity")
+        raise ValidationFailed(_("This quantity is below the first price break."), field="quantity")
     return {
         "sku": chosen.code,
         "quantity": quantity,
@@ -111,9 +116,9 @@ class SupplierProductQuery(Schema):
 @paginate(PageNumberPagination)
 def supplier_product_list(request: HttpRequest, q: Query[SupplierProductQuery]):  # type: ignore[no-untyped-def]
     actor = require_actor(request, kind=OrganizationKind.SUPPLIER)
-    return selectors.product_list_for_supplier(actor=actor, status=q.status, query=q.q).select_related(
-        "supplier__supplier_profile__belt"
-    )
+    return selectors.product_list_for_supplier(
+        actor=actor, status=q.status, query=q.q
+    ).select_related("supplier__supplier_profile__belt")
 
 
 @supplier.post("/products", response={201: ProductOut})
@@ -177,7 +182,7 @@ def supplier_import_start(  # type: ignore[no-untyped-def]
     mode: Form[str] = "all",
     publish: Form[bool] = False,
 ):
-    """Multipart upload: ``file``, plus ``mode`` ("all" or "valid") and ``publish`` as form fields."""
+    """Multipart: ``file``, with ``mode`` ("all" or "valid") and ``publish`` as form fields."""
     actor = require_actor(request, kind=OrganizationKind.SUPPLIER)
     return 202, import_job_start(actor=actor, upload=file, mode=mode, publish=publish)
 
@@ -192,4 +197,4 @@ def _category(slug: str):  # type: ignore[no-untyped-def]
     try:
         return selectors.category_get(slug=slug)
     except NotFound:
-        raise ValidationFailed("Choose a category from the list.", field="category") from None
+        raise ValidationFailed(_("Choose a category from the list."), field="category") from None

@@ -24,15 +24,29 @@ class ProductForm(forms.Form):
     title_zh_hans = forms.CharField(label=_("Title (Chinese)"), max_length=200, required=False)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
     title_de = forms.CharField(label=_("Title (German)"), max_length=200, required=False)
-    description_zh_hans = forms.CharField(label=_("Description (Chinese)"), widget=forms.Textarea, required=False, max_length=20000)
-    description_en = forms.CharField(label=_("Description (English)"), widget=forms.Textarea, required=False, max_length=20000)
-    description_de = forms.CharField(label=_("Description (German)"), widget=forms.Textarea, required=False, max_length=20000)
-    currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in MINOR_DIGITS], initial="CNY")
-    mixed_batch_moq = forms.IntegerField(
-        label=_("Mixed-batch MOQ"), required=False, min_value=1,
-        help_text=_("混批: the minimum total across this product's SKUs in one order. Leave empty for none."),
+    description_zh_hans = forms.CharField(
+        label=_("Description (Chinese)"), widget=forms.Textarea, required=False, max_length=20000
     )
-    lead_time_days = forms.IntegerField(label=_("Lead time (days)"), min_value=0, max_value=365, initial=3)
+    description_en = forms.CharField(
+        label=_("Description (English)"), widget=forms.Textarea, required=False, max_length=20000
+    )
+    description_de = forms.CharField(
+        label=_("Description (German)"), widget=forms.Textarea, required=False, max_length=20000
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=[(c, c) for c in MINOR_DIGITS], initial="CNY"
+    )
+    mixed_batch_moq = forms.IntegerField(
+        label=_("Mixed-batch MOQ"),
+        required=False,
+        min_value=1,
+        help_text=_(
+            "混批: the minimum total across this product's SKUs in one order. Leave empty for none."
+        ),
+    )
+    lead_time_days = forms.IntegerField(
+        label=_("Lead time (days)"), min_value=0, max_value=365, initial=3
+    )
     weight_g = forms.IntegerField(label=_("Weight (g)"), required=False, min_value=1)
     length_mm = forms.IntegerField(label=_("Length (mm)"), required=False, min_value=1)
     width_mm = forms.IntegerField(label=_("Width (mm)"), required=False, min_value=1)
@@ -54,7 +68,9 @@ class ProductForm(forms.Form):
 class SkuForm(forms.Form):
     code = forms.CharField(label=_("SKU code"), max_length=64)
     attributes = forms.CharField(
-        label=_("Variant"), required=False, max_length=500,
+        label=_("Variant"),
+        required=False,
+        max_length=500,
         help_text=_('e.g. "colour=Black; size=M"'),
     )
     stock = forms.IntegerField(label=_("Stock"), min_value=0, max_value=1_000_000_000)
@@ -65,8 +81,12 @@ class SkuForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for i in range(1, LADDER_BREAKS + 1):
-            self.fields[f"q{i}"] = forms.IntegerField(label=_("From quantity"), required=(i == 1), min_value=1)
-            self.fields[f"p{i}"] = forms.CharField(label=_("Unit price"), required=(i == 1), max_length=20)
+            self.fields[f"q{i}"] = forms.IntegerField(
+                label=_("From quantity"), required=(i == 1), min_value=1
+            )
+            self.fields[f"p{i}"] = forms.CharField(
+                label=_("Unit price"), required=(i == 1), max_length=20
+            )
 
     def ladder_fields(self) -> list[tuple[Any, Any]]:
         return [(self[f"q{i}"], self[f"p{i}"]) for i in range(1, LADDER_BREAKS + 1)]
@@ -78,7 +98,9 @@ class SkuForm(forms.Form):
             if q and p:
                 pairs.append((q, p))
             elif q or p:
-                self.add_error(f"p{i}" if q else f"q{i}", _("Give both the quantity and the price."))
+                self.add_error(
+                    f"p{i}" if q else f"q{i}", _("Give both the quantity and the price.")
+                )
         return pairs
 
     def clean_attributes(self) -> dict[str, str]:
@@ -113,7 +135,9 @@ class SkuForm(forms.Form):
         return row
 
 
-SkuFormSet = forms.formset_factory(SkuForm, extra=0, min_num=1, max_num=100, validate_min=True, validate_max=True)
+SkuFormSet = forms.formset_factory(
+    SkuForm, extra=0, min_num=1, max_num=100, validate_min=True, validate_max=True
+)
 
 
 def product_input_from_forms(form: ProductForm, skus: Any) -> ProductInput | None:
@@ -128,7 +152,10 @@ def product_input_from_forms(form: ProductForm, skus: Any) -> ProductInput | Non
             pairs = sku_form.ladder_pairs()
             if sku_form.errors:
                 return None
-            ladder = [PriceBreak(q, parse_amount(p, currency, field=f"p{i}")) for i, (q, p) in enumerate(pairs, start=1)]
+            ladder = [
+                PriceBreak(q, parse_amount(p, currency, field=f"p{i}"))
+                for i, (q, p) in enumerate(pairs, start=1)
+            ]
             sku_inputs.append(
                 SkuInput(
                     code=sku_form.cleaned_data["code"].strip(),
@@ -146,11 +173,24 @@ def product_input_from_forms(form: ProductForm, skus: Any) -> ProductInput | Non
     return ProductInput(
         category_id=data["category"].pk,
         skus=sku_inputs,
-        **{k: data[k] for k in (
-            "title_zh_hans", "title_en", "title_de", "description_zh_hans", "description_en",
-            "description_de", "currency", "mixed_batch_moq", "lead_time_days", "weight_g",
-            "length_mm", "width_mm", "height_mm",
-        )},
+        **{
+            k: data[k]
+            for k in (
+                "title_zh_hans",
+                "title_en",
+                "title_de",
+                "description_zh_hans",
+                "description_en",
+                "description_de",
+                "currency",
+                "mixed_batch_moq",
+                "lead_time_days",
+                "weight_g",
+                "length_mm",
+                "width_mm",
+                "height_mm",
+            )
+        },
     )
 
 
@@ -162,7 +202,8 @@ def _optional_money(form: forms.Form, name: str, currency: str) -> int | None:
 def _break_field(form: SkuForm, index: str) -> str:
     """The quantity box of the ladder break the service names; breaks left empty were skipped."""
     filled = [
-        i for i in range(1, LADDER_BREAKS + 1)
+        i
+        for i in range(1, LADDER_BREAKS + 1)
         if form.cleaned_data.get(f"q{i}") and form.cleaned_data.get(f"p{i}")
     ]
     return f"q{filled[int(index)]}" if index.isdigit() and int(index) < len(filled) else "q1"
@@ -191,7 +232,12 @@ def apply_service_error(error: DomainError, form: ProductForm, skus: Any) -> Non
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"))
-    mode = forms.ChoiceField(label=_("Bad rows"), choices=ImportMode.choices, initial=ImportMode.ALL_OR_NOTHING, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(
+        label=_("Bad rows"),
+        choices=ImportMode.choices,
+        initial=ImportMode.ALL_OR_NOTHING,
+        widget=forms.RadioSelect,
+    )
     publish = forms.BooleanField(label=_("Publish imported products"), required=False)
 
 

@@ -41,9 +41,24 @@ from huoyuan.core.errors import DomainError
 from huoyuan.core.money import parse_amount
 
 COLUMNS = [
-    "product_ref", "category", "title_zh_hans", "title_en", "title_de", "description_zh_hans",
-    "description_en", "description_de", "lead_time_days", "mixed_batch_moq", "weight_g",
-    "currency", "sku_code", "attributes", "stock", "moq", "ladder", "dropship_price",
+    "product_ref",
+    "category",
+    "title_zh_hans",
+    "title_en",
+    "title_de",
+    "description_zh_hans",
+    "description_en",
+    "description_de",
+    "lead_time_days",
+    "mixed_batch_moq",
+    "weight_g",
+    "currency",
+    "sku_code",
+    "attributes",
+    "stock",
+    "moq",
+    "ladder",
+    "dropship_price",
     "sample_price",
 ]
 REQUIRED = {"product_ref", "sku_code", "stock", "ladder"}
@@ -81,7 +96,9 @@ def _read_rows(data: bytes, name: str) -> Iterator[dict[str, str]]:
         header = [str(c or "").strip() for c in next(rows, ())]
         _check_header(header)
         for values in rows:
-            yield {h: "" if v is None else str(v).strip() for h, v in zip(header, values, strict=False)}
+            yield {
+                h: "" if v is None else str(v).strip() for h, v in zip(header, values, strict=False)
+            }
         return
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -93,7 +110,7 @@ def _read_rows(data: bytes, name: str) -> Iterator[dict[str, str]]:
         raise ImportRejected(_("Save the CSV as UTF-8."), field="file")
     if "\x00" in text:
         raise ImportRejected(_("This is not a text CSV file."), field="file")
-    # strict: an unbalanced quote is an error, not a cell that silently swallows the rest of the file.
+    # strict: an unbalanced quote is an error, not a cell that swallows the rest of the file.
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         _check_header([h.strip() for h in reader.fieldnames or []])
@@ -105,7 +122,9 @@ def _read_rows(data: bytes, name: str) -> Iterator[dict[str, str]]:
                 )
             yield {k.strip(): (v or "").strip() for k, v in raw.items()}
     except csv.Error as exc:
-        raise ImportRejected(_("The CSV is malformed: %(error)s") % {"error": exc}, field="file") from None
+        raise ImportRejected(
+            _("The CSV is malformed: %(error)s") % {"error": exc}, field="file"
+        ) from None
 
 
 def _check_header(header: list[str]) -> None:
@@ -118,9 +137,7 @@ def _check_header(header: list[str]) -> None:
         )
     missing = sorted(REQUIRED - set(header))
     if missing:
-        raise ImportRejected(
-            _("Missing column %(name)s.") % {"name": missing[0]}, field="file"
-        )
+        raise ImportRejected(_("Missing column %(name)s.") % {"name": missing[0]}, field="file")
 
 
 def _int(row: dict[str, str], name: str, default: int | None = None) -> int | None:
@@ -149,7 +166,9 @@ def _attributes(raw: str) -> dict[str, str]:
     for part in filter(None, (p.strip() for p in raw.replace("；", ";").split(";"))):
         key, sep, value = part.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise ImportRejected(_('Write attributes as "name=value; name=value".'), field="attributes")
+            raise ImportRejected(
+                _('Write attributes as "name=value; name=value".'), field="attributes"
+            )
         pairs[key.strip()] = value.strip()
     return pairs
 
@@ -163,7 +182,9 @@ def _ladder(raw: str, currency: str) -> list[PriceBreak]:
         try:
             min_quantity = int(quantity)
         except ValueError:
-            raise ImportRejected(_('Write the ladder as "2:12.50; 100:11.00".'), field="ladder") from None
+            raise ImportRejected(
+                _('Write the ladder as "2:12.50; 100:11.00".'), field="ladder"
+            ) from None
         ladder.append(PriceBreak(min_quantity, parse_amount(price, currency, field="ladder")))
     return ladder
 
@@ -187,11 +208,13 @@ def _group_to_input(group: ProductGroup, categories: dict[str, int]) -> ProductI
                     ladder=_ladder(row.get("ladder", ""), currency),
                     dropship_price_minor=(
                         parse_amount(row["dropship_price"], currency, field="dropship_price")
-                        if row.get("dropship_price") else None
+                        if row.get("dropship_price")
+                        else None
                     ),
                     sample_price_minor=(
                         parse_amount(row["sample_price"], currency, field="sample_price")
-                        if row.get("sample_price") else None
+                        if row.get("sample_price")
+                        else None
                     ),
                 )
             )
@@ -217,7 +240,9 @@ def _group_to_input(group: ProductGroup, categories: dict[str, int]) -> ProductI
     return data
 
 
-def import_job_start(*, actor: Actor, upload: UploadedFile, mode: str, publish: bool) -> ImportJob:
+def import_job_start(
+    *, actor: Actor, upload: UploadedFile[bytes], mode: str, publish: bool
+) -> ImportJob:
     if not actor.is_supplier:
         raise PermissionDenied(_("Switch to a supplier organization to import products."))
     if mode not in ImportMode.values:
@@ -227,7 +252,8 @@ def import_job_start(*, actor: Actor, upload: UploadedFile, mode: str, publish: 
         raise ImportRejected(_("Upload a .csv or .xlsx file."), field="file")
     if upload.size is None or upload.size > settings.MAX_IMPORT_BYTES:
         raise ImportRejected(
-            _("Import files may be at most %(mb)s MB.") % {"mb": settings.MAX_IMPORT_BYTES // 2**20},
+            _("Import files may be at most %(mb)s MB.")
+            % {"mb": settings.MAX_IMPORT_BYTES // 2**20},
             field="file",
         )
     head = upload.read(4)
@@ -244,7 +270,9 @@ def import_job_start(*, actor: Actor, upload: UploadedFile, mode: str, publish: 
             mode=mode,
             publish=publish,
         )
-        job.file.save("import.xlsx" if name.lower().endswith(".xlsx") else "import.csv", upload, save=False)
+        job.file.save(
+            "import.xlsx" if name.lower().endswith(".xlsx") else "import.csv", upload, save=False
+        )
         job.save()
         transaction.on_commit(lambda: import_run.enqueue(job.pk))
     return job
@@ -270,14 +298,20 @@ def import_job_run(*, job_id: int) -> ImportJob:
     try:
         with job.file.open("rb") as handle:
             data = handle.read()
-        rows = list(_read_rows(data, job.file.name))
+        rows = list(_read_rows(data, job.file.name or ""))
     except DomainError as exc:
-        _progress(job, status=ImportStatus.FAILED, message=str(exc.message), finished_at=timezone.now())
+        _progress(
+            job, status=ImportStatus.FAILED, message=str(exc.message), finished_at=timezone.now()
+        )
         job.refresh_from_db()
         return job
     if len(rows) > MAX_ROWS:
-        _progress(job, status=ImportStatus.FAILED, finished_at=timezone.now(),
-                  message=_("At most %(n)s rows per file.") % {"n": MAX_ROWS})
+        _progress(
+            job,
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            message=_("At most %(n)s rows per file.") % {"n": MAX_ROWS},
+        )
         job.refresh_from_db()
         return job
     groups: dict[str, ProductGroup] = {}
@@ -298,14 +332,23 @@ def import_job_run(*, job_id: int) -> ImportJob:
         try:
             valid.append((group, _group_to_input(group, categories)))
         except DomainError as exc:
-            errors.append(RowError(_row_of(group, exc.field), _field_of(exc.field), str(exc.message)))
+            errors.append(
+                RowError(_row_of(group, exc.field), _field_of(exc.field), str(exc.message))
+            )
         processed += len(group.rows)
         if processed % PROGRESS_EVERY < len(group.rows):
             _progress(job, processed_rows=min(processed, len(rows)))
     if errors and job.mode == ImportMode.ALL_OR_NOTHING:
-        _progress(job, status=ImportStatus.FAILED, processed_rows=len(rows), finished_at=timezone.now(),
-                  errors=[e.as_dict() for e in sorted(errors, key=lambda e: e.row)][:500],
-                  message=_("Nothing was imported: fix the rows listed, or choose to import the valid rows."))
+        _progress(
+            job,
+            status=ImportStatus.FAILED,
+            processed_rows=len(rows),
+            finished_at=timezone.now(),
+            errors=[e.as_dict() for e in sorted(errors, key=lambda e: e.row)][:500],
+            message=_(
+                "Nothing was imported: fix the rows listed, or choose to import the valid rows."
+            ),
+        )
         job.refresh_from_db()
         return job
     created = 0
@@ -313,8 +356,14 @@ def import_job_run(*, job_id: int) -> ImportJob:
         for _group, data in valid:
             product_create(actor=actor, data=data, publish=job.publish)
             created += 1
-    _progress(job, status=ImportStatus.DONE, processed_rows=len(rows), created_count=created,
-              finished_at=timezone.now(), errors=[e.as_dict() for e in sorted(errors, key=lambda e: e.row)][:500])
+    _progress(
+        job,
+        status=ImportStatus.DONE,
+        processed_rows=len(rows),
+        created_count=created,
+        finished_at=timezone.now(),
+        errors=[e.as_dict() for e in sorted(errors, key=lambda e: e.row)][:500],
+    )
     job.refresh_from_db()
     return job
 
@@ -330,6 +379,13 @@ def _row_of(group: ProductGroup, field: str | None) -> int:
 def _field_of(field: str | None) -> str | None:
     if field and field.startswith("skus."):
         parts = field.split(".")
-        return {"code": "sku_code", "dropship_price_minor": "dropship_price",
-                "sample_price_minor": "sample_price"}.get(parts[2], parts[2]) if len(parts) > 2 else "sku_code"
+        return (
+            {
+                "code": "sku_code",
+                "dropship_price_minor": "dropship_price",
+                "sample_price_minor": "sample_price",
+            }.get(parts[2], parts[2])
+            if len(parts) > 2
+            else "sku_code"
+        )
     return field

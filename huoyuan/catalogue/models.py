@@ -138,10 +138,15 @@ class PriceTier(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"≥{self.min_quantity}: {self.unit_price_minor}"
+
 
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to="products/%Y/%m/", width_field="width", height_field="height")
+    image = models.ImageField(
+        upload_to="products/%Y/%m/", width_field="width", height_field="height"
+    )
     thumbnail = models.ImageField(upload_to="products/thumbs/%Y/%m/")
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
@@ -150,17 +155,26 @@ class ProductImage(models.Model):
     class Meta:
         ordering = ["position", "pk"]
 
+    def __str__(self) -> str:
+        return str(self.image.name)
+
 
 class ImportJob(models.Model):
-    supplier = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    supplier = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     file = models.FileField(upload_to="imports/")
     original_name = models.CharField(max_length=255)
-    mode = models.CharField(max_length=8, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING)
+    mode = models.CharField(
+        max_length=8, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
+    )
     publish = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
@@ -177,3 +191,6 @@ class ImportJob(models.Model):
                 name="import_progress_bounded",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from huoyuan.catalogue.contracts import PriceBreak, ProductInput, SkuInput
@@ -62,7 +63,7 @@ class ProductIn(StrictIn):
 
     def to_input(self, *, category_id: int) -> ProductInput:
         if self.currency not in MINOR_DIGITS:
-            raise ValidationFailed("Unknown currency.", field="currency")
+            raise ValidationFailed(_("Unknown currency."), field="currency")
 
         def money(value: str | None, field: str) -> int | None:
             return None if value in (None, "") else parse_amount(value, self.currency, field=field)

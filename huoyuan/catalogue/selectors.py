@@ -98,14 +98,11 @@ def _detail_related(qs: QuerySet[Product]) -> QuerySet[Product]:
 
 
 def product_get_public(*, product_id: int) -> Product:
-    product = (
-        _detail_related(
-            Product.objects.filter(
-                pk=product_id, status=ProductStatus.PUBLISHED, supplier__is_active=True
-            )
+    product = _detail_related(
+        Product.objects.filter(
+            pk=product_id, status=ProductStatus.PUBLISHED, supplier__is_active=True
         )
-        .first()
-    )
+    ).first()
     if product is None:
         raise NotFound()
     return product

@@ -44,9 +44,7 @@ def _clean_attributes(raw: dict[str, str] | None, *, field: str) -> dict[str, st
     attributes = {str(k).strip(): str(v).strip() for k, v in (raw or {}).items()}
     attributes = {k: v for k, v in attributes.items() if k and v}
     if len(attributes) > MAX_ATTRIBUTES:
-        raise ValidationFailed(
-            _("At most %(n)s attributes.") % {"n": MAX_ATTRIBUTES}, field=field
-        )
+        raise ValidationFailed(_("At most %(n)s attributes.") % {"n": MAX_ATTRIBUTES}, field=field)
     for key, value in attributes.items():
         if len(key) > 40 or len(value) > 200:
             raise ValidationFailed(
@@ -71,7 +69,9 @@ def product_input_validate(data: ProductInput) -> None:
     """Every rule a product must satisfy, checked before anything is written."""
     titles = [data.title_zh_hans.strip(), data.title_en.strip(), data.title_de.strip()]
     if not any(titles):
-        raise ValidationFailed(_("Give the product a title in at least one language."), field="title_en")
+        raise ValidationFailed(
+            _("Give the product a title in at least one language."), field="title_en"
+        )
     for suffix, title in zip(("zh_hans", "en", "de"), titles, strict=True):
         if len(title) > 200:
             raise ValidationFailed(_("A title is at most 200 characters."), field=f"title_{suffix}")
@@ -129,7 +129,11 @@ def _write_skus(product: Product, skus: list[SkuInput]) -> None:
     PriceTier.objects.filter(sku__product=product).delete()
     by_code = {s.code.lower(): s for s in Sku.objects.filter(product=product)}
     PriceTier.objects.bulk_create(
-        PriceTier(sku=by_code[d.code.lower()], min_quantity=t.min_quantity, unit_price_minor=t.unit_price_minor)
+        PriceTier(
+            sku=by_code[d.code.lower()],
+            min_quantity=t.min_quantity,
+            unit_price_minor=t.unit_price_minor,
+        )
         for d in skus
         for t in d.ladder
     )
@@ -187,7 +191,9 @@ def product_update(*, actor: Actor, product_id: int, data: ProductInput) -> Prod
     _require_supplier(actor)
     product_input_validate(data)
     with transaction.atomic():
-        product = product_lock_for_supplier(supplier_id=actor.organization_id, product_id=product_id)
+        product = product_lock_for_supplier(
+            supplier_id=actor.organization_id, product_id=product_id
+        )
         _apply(product, data)
         product.save()
         _write_skus(product, data.skus)
@@ -201,7 +207,9 @@ def product_set_status(*, actor: Actor, product_id: int, status: str) -> Product
     if status not in ProductStatus.values:
         raise ValidationFailed(_("Unknown status."), field="status")
     with transaction.atomic():
-        product = product_lock_for_supplier(supplier_id=actor.organization_id, product_id=product_id)
+        product = product_lock_for_supplier(
+            supplier_id=actor.organization_id, product_id=product_id
+        )
         if status == product.status:
             return product
         if status not in STATUS_TRANSITIONS[product.status]:
@@ -219,14 +227,18 @@ def product_set_status(*, actor: Actor, product_id: int, status: str) -> Product
     return product
 
 
-def product_image_add(*, actor: Actor, product_id: int, upload: UploadedFile) -> ProductImage:
+def product_image_add(
+    *, actor: Actor, product_id: int, upload: UploadedFile[bytes]
+) -> ProductImage:
     _require_supplier(actor)
     # Another supplier's product is a 404 before we spend any work on the file.
     if not Product.objects.filter(pk=product_id, supplier_id=actor.organization_id).exists():
         raise NotFound()
     cleaned = clean_image(upload)
     with transaction.atomic():
-        product = product_lock_for_supplier(supplier_id=actor.organization_id, product_id=product_id)
+        product = product_lock_for_supplier(
+            supplier_id=actor.organization_id, product_id=product_id
+        )
         count = product.images.count()
         if count >= MAX_IMAGES:
             raise ValidationFailed(
@@ -242,14 +254,22 @@ def product_image_add(*, actor: Actor, product_id: int, upload: UploadedFile) ->
 def product_image_delete(*, actor: Actor, product_id: int, image_id: int) -> None:
     _require_supplier(actor)
     with transaction.atomic():
-        product = product_lock_for_supplier(supplier_id=actor.organization_id, product_id=product_id)
+        product = product_lock_for_supplier(
+            supplier_id=actor.organization_id, product_id=product_id
+        )
         image = product.images.filter(pk=image_id).first()
         if image is None:
             raise NotFound()
         files = [image.image.name, image.thumbnail.name]
         storage = image.image.storage
         image.delete()
-        transaction.on_commit(lambda: [storage.delete(name) for name in files if name])
+
+        def remove_files() -> None:
+            for name in files:
+                if name:
+                    storage.delete(name)
+
+        transaction.on_commit(remove_files)
 
 
 def category_tree_load(*, path: Path) -> int:

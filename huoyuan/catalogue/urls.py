@@ -8,9 +8,21 @@ urlpatterns = [
     path("p/<int:product_id>/", views.product, name="product"),
     path("workbench/products/", views.workbench_products, name="workbench_products"),
     path("workbench/products/new/", views.workbench_product_edit, name="workbench_product_new"),
-    path("workbench/products/<int:product_id>/", views.workbench_product_edit, name="workbench_product_edit"),
-    path("workbench/products/<int:product_id>/status/", views.workbench_product_status, name="workbench_product_status"),
-    path("workbench/products/<int:product_id>/images/", views.workbench_product_image_add, name="workbench_product_image_add"),
+    path(
+        "workbench/products/<int:product_id>/",
+        views.workbench_product_edit,
+        name="workbench_product_edit",
+    ),
+    path(
+        "workbench/products/<int:product_id>/status/",
+        views.workbench_product_status,
+        name="workbench_product_status",
+    ),
+    path(
+        "workbench/products/<int:product_id>/images/",
+        views.workbench_product_image_add,
+        name="workbench_product_image_add",
+    ),
     path(
         "workbench/products/<int:product_id>/images/<int:image_id>/delete/",
         views.workbench_product_image_delete,

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huoyuan.accounts.auth import acting
 from huoyuan.accounts.contracts import OrganizationKind
 from huoyuan.catalogue import selectors, services
 from huoyuan.catalogue.contracts import ImportStatus, ProductStatus
@@ -136,14 +137,18 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
 def workbench_products(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     products = selectors.product_list_for_supplier(
-        actor=request.actor,  # type: ignore[attr-defined]
+        actor=acting(request),
         status=status if status in ProductStatus.values else None,
         query=request.GET.get("q", "").strip()[:100],
     )
     return render(
         request,
         "catalogue/workbench_products.html",
-        {"page": paginate(request, products, per_page=50), "statuses": ProductStatus.choices, "status": status},
+        {
+            "page": paginate(request, products, per_page=50),
+            "statuses": ProductStatus.choices,
+            "status": status,
+        },
     )
 
 
@@ -183,8 +188,12 @@ def _product_forms(request: HttpRequest, product: Any = None) -> tuple[ProductFo
 
 @page_view(kind=SUPPLIER)
 def workbench_product_edit(request: HttpRequest, product_id: int | None = None) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    product = selectors.product_get_for_supplier(actor=actor, product_id=product_id) if product_id else None
+    actor = acting(request)
+    product = (
+        selectors.product_get_for_supplier(actor=actor, product_id=product_id)
+        if product_id
+        else None
+    )
     form, skus = _product_forms(request, product)
     saving = request.method == "POST" and "add_sku" not in request.POST
     if saving and form.is_valid() and skus.is_valid():
@@ -192,11 +201,15 @@ def workbench_product_edit(request: HttpRequest, product_id: int | None = None) 
         if data is not None:
             try:
                 if product is None:
-                    saved = services.product_create(actor=actor, data=data, publish=form.cleaned_data["publish"])
+                    saved = services.product_create(
+                        actor=actor, data=data, publish=form.cleaned_data["publish"]
+                    )
                 else:
                     saved = services.product_update(actor=actor, product_id=product.pk, data=data)
                     if form.cleaned_data["publish"] and saved.status != ProductStatus.PUBLISHED:
-                        services.product_set_status(actor=actor, product_id=saved.pk, status=ProductStatus.PUBLISHED)
+                        services.product_set_status(
+                            actor=actor, product_id=saved.pk, status=ProductStatus.PUBLISHED
+                        )
             except DomainError as error:
                 apply_service_error(error, form, skus)
             else:
@@ -214,7 +227,9 @@ def workbench_product_edit(request: HttpRequest, product_id: int | None = None) 
 def workbench_product_status(request: HttpRequest, product_id: int) -> HttpResponse:
     try:
         services.product_set_status(
-            actor=request.actor, product_id=product_id, status=request.POST.get("status", "")  # type: ignore[attr-defined]
+            actor=acting(request),
+            product_id=product_id,
+            status=request.POST.get("status", ""),
         )
         messages.success(request, _("Status changed."))
     except NotFound:
@@ -231,7 +246,9 @@ def workbench_product_image_add(request: HttpRequest, product_id: int) -> HttpRe
     if form.is_valid():
         try:
             services.product_image_add(
-                actor=request.actor, product_id=product_id, upload=form.cleaned_data["image"]  # type: ignore[attr-defined]
+                actor=acting(request),
+                product_id=product_id,
+                upload=form.cleaned_data["image"],
             )
             messages.success(request, _("Image added."))
         except NotFound:
@@ -245,15 +262,17 @@ def workbench_product_image_add(request: HttpRequest, product_id: int) -> HttpRe
 
 @require_POST
 @page_view(kind=SUPPLIER)
-def workbench_product_image_delete(request: HttpRequest, product_id: int, image_id: int) -> HttpResponse:
-    services.product_image_delete(actor=request.actor, product_id=product_id, image_id=image_id)  # type: ignore[attr-defined]
+def workbench_product_image_delete(
+    request: HttpRequest, product_id: int, image_id: int
+) -> HttpResponse:
+    services.product_image_delete(actor=acting(request), product_id=product_id, image_id=image_id)
     messages.success(request, _("Image removed."))
     return redirect("catalogue:workbench_product_edit", product_id=product_id)
 
 
 @page_view(kind=SUPPLIER)
 def workbench_imports(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = acting(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -270,13 +289,17 @@ def workbench_imports(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalogue/workbench_imports.html",
-        {"form": form, "page": paginate(request, selectors.import_job_list(actor=actor), per_page=20), "columns": COLUMNS},
+        {
+            "form": form,
+            "page": paginate(request, selectors.import_job_list(actor=actor), per_page=20),
+            "columns": COLUMNS,
+        },
     )
 
 
 @page_view(kind=SUPPLIER)
 def workbench_import(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.import_job_get(actor=request.actor, job_id=job_id)  # type: ignore[attr-defined]
+    job = selectors.import_job_get(actor=acting(request), job_id=job_id)
     context = {"job": job, "running": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "catalogue/_import_progress.html", context)

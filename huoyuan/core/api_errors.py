@@ -33,7 +33,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
             }
             for e in exc.errors
         ]
-        first = errors[0] if errors else {"code": "invalid", "message": _("Invalid input."), "field": None}
+        first = (
+            errors[0]
+            if errors
+            else {"code": "invalid", "message": _("Invalid input."), "field": None}
+        )
         return api.create_response(request, {**first, "errors": errors}, status=422)
 
     @api.exception_handler(AuthenticationError)

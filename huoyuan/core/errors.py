@@ -16,7 +16,11 @@ class DomainError(Exception):
     default_message: str | Promise = _("The request could not be processed.")
 
     def __init__(
-        self, message: str | Promise | None = None, *, field: str | None = None, code: str | None = None
+        self,
+        message: str | Promise | None = None,
+        *,
+        field: str | None = None,
+        code: str | None = None,
     ) -> None:
         self.message = message if message is not None else self.default_message
         self.field = field

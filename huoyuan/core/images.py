@@ -38,7 +38,7 @@ def _reject(message: str, field: str) -> ValidationFailed:
     return error
 
 
-def clean_image(upload: UploadedFile, *, field: str = "image") -> CleanImage:
+def clean_image(upload: UploadedFile[bytes], *, field: str = "image") -> CleanImage:
     if upload.size is None or upload.size > settings.MAX_IMAGE_BYTES:
         raise _reject(
             _("Images may be at most %(mb)s MB.") % {"mb": settings.MAX_IMAGE_BYTES // 2**20},
@@ -59,8 +59,8 @@ def clean_image(upload: UploadedFile, *, field: str = "image") -> CleanImage:
                     field,
                 )
             probe.verify()
-            picture = Image.open(io.BytesIO(data))
-            picture.load()
+            opened = Image.open(io.BytesIO(data))
+            opened.load()
     except ValidationFailed:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -77,7 +77,7 @@ def clean_image(upload: UploadedFile, *, field: str = "image") -> CleanImage:
         ValueError,
     ):
         raise _reject(_("This file is not a readable JPEG, PNG or WebP image."), field) from None
-    picture = ImageOps.exif_transpose(picture)
+    picture: Image.Image = ImageOps.exif_transpose(opened)
     has_alpha = picture.mode in ("RGBA", "LA") or (
         picture.mode == "P" and "transparency" in picture.info
     )

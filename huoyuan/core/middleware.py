@@ -76,8 +76,12 @@ class IdempotencyMiddleware:
                 try:
                     with transaction.atomic():
                         record = IdempotencyRecord.objects.create(
-                            scope=scope, key=key, fingerprint=fingerprint,
-                            status_code=0, content_type="", body=b"",
+                            scope=scope,
+                            key=key,
+                            fingerprint=fingerprint,
+                            status_code=0,
+                            content_type="",
+                            body=b"",
                         )
                 except IntegrityError:
                     raise _Replay from None

@@ -24,6 +24,9 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_scope_key"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
+
 
 class ExchangeRate(models.Model):
     """How many units of ``currency`` one yuan buys; maintained by the operator, display only."""
@@ -45,7 +48,9 @@ class ExchangeRate(models.Model):
         verbose_name = _("exchange rate")
         verbose_name_plural = _("exchange rates")
         constraints = [
-            models.CheckConstraint(condition=models.Q(per_cny__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(
+                condition=models.Q(per_cny__gt=0), name="exchange_rate_positive"
+            ),
         ]
 
     def __str__(self) -> str:

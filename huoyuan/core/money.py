@@ -15,11 +15,26 @@ from huoyuan.core.errors import ValidationFailed
 
 # ISO 4217 exponents for the currencies we list or display.
 MINOR_DIGITS: dict[str, int] = {
-    "CNY": 2, "USD": 2, "EUR": 2, "GBP": 2, "HKD": 2, "JPY": 0, "KRW": 0, "AUD": 2, "CAD": 2,
+    "CNY": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "HKD": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "AUD": 2,
+    "CAD": 2,
 }
 SYMBOLS: dict[str, str] = {
-    "CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$", "JPY": "JP¥", "KRW": "₩",
-    "AUD": "A$", "CAD": "C$",
+    "CNY": "¥",
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "HKD": "HK$",
+    "JPY": "JP¥",
+    "KRW": "₩",
+    "AUD": "A$",
+    "CAD": "C$",
 }
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]*)?", re.ASCII)
 MAX_MINOR = 10**13  # 100 billion in a two-digit currency: far above any wholesale price

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +14,7 @@ from huoyuan.core.money import MINOR_DIGITS
 from huoyuan.core.selectors import forget_exchange_rates
 
 
-def exchange_rate_set(*, currency: str, per_cny: Decimal, actor: object | None = None) -> ExchangeRate:
+def exchange_rate_set(*, currency: str, per_cny: Decimal, actor: Any = None) -> ExchangeRate:
     if currency not in MINOR_DIGITS or currency == "CNY":
         raise ValidationFailed(_("Unknown currency."), field="currency")
     if per_cny <= 0:

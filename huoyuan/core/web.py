@@ -30,7 +30,9 @@ def apply_error(form: forms.BaseForm, error: DomainError) -> None:
     form.add_error(field if field in form.fields else None, str(error.message))
 
 
-def page_view(*, kind: str | None = None, login: bool = True) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def page_view(
+    *, kind: str | None = None, login: bool = True
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Pages that need a signed-in member of an organization (of ``kind``, if given).
 
     Another tenant's object, or a page for another kind of organization, is a 404 (not 403):

@@ -30,7 +30,14 @@ from huoyuan.suppliers.services import belts_load, supplier_profile_update, veri
 DATA = Path(__file__).resolve().parent.parent / "catalogue" / "data"
 DEMO_PASSWORD = "huoyuan-demo-2026"  # noqa: S105 - printed for the demo on purpose
 DEMO_DOMAIN = "demo.huoyuan.test"
-RATES = {"USD": "0.1380", "EUR": "0.1290", "GBP": "0.1090", "JPY": "21.30", "KRW": "195.0", "HKD": "1.0750"}
+RATES = {
+    "USD": "0.1380",
+    "EUR": "0.1290",
+    "GBP": "0.1090",
+    "JPY": "21.30",
+    "KRW": "195.0",
+    "HKD": "1.0750",
+}
 BUYERS = [
     ("buyer", "小美杂货铺", BuyerType.SHOP),
     ("livestream", "阿杰直播间", BuyerType.LIVESTREAM),
@@ -78,14 +85,19 @@ def _price_ladder(rng: random.Random, low: float, high: float, moq: int) -> list
 
 
 def seed(
-    *, seed: int = 2026, suppliers: int = 30, products: int = 1000,
+    *,
+    seed: int = 2026,
+    suppliers: int = 30,
+    products: int = 1000,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[DemoLogin]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
     report = progress or (lambda _stage, _done, _total: None)
     vocab = json.loads((DATA / "vocabulary.json").read_text(encoding="utf-8"))
     tree = json.loads((DATA / "categories.json").read_text(encoding="utf-8"))
-    belt_data = {b["slug"]: b for b in json.loads((DATA / "belts.json").read_text(encoding="utf-8"))}
+    belt_data = {
+        b["slug"]: b for b in json.loads((DATA / "belts.json").read_text(encoding="utf-8"))
+    }
     logins: list[DemoLogin] = []
     hashed = make_password(DEMO_PASSWORD)  # once: hashing is slow on purpose
     with transaction.atomic():
@@ -97,7 +109,9 @@ def seed(
         leaves = [pair for pair in _leaves(tree) if pair[1] in vocab["leaves"]]
 
         operator = user_signup(
-            email=_email("operator"), password=DEMO_PASSWORD, password_hash=hashed,
+            email=_email("operator"),
+            password=DEMO_PASSWORD,
+            password_hash=hashed,
             display_name="运营 Operator",
         )
         operator.is_staff = operator.is_superuser = True
@@ -108,8 +122,13 @@ def seed(
 
         for local, name, kind in BUYERS:
             user_signup(
-                email=_email(local), password=DEMO_PASSWORD, password_hash=hashed, display_name=name,
-                organization_kind=OrganizationKind.BUYER, organization_name=name, buyer_type=kind,
+                email=_email(local),
+                password=DEMO_PASSWORD,
+                password_hash=hashed,
+                display_name=name,
+                organization_kind=OrganizationKind.BUYER,
+                organization_name=name,
+                buyer_type=kind,
             )
             logins.append(DemoLogin(_email(local), f"buyer ({BuyerType(kind).label})"))
 
@@ -126,30 +145,38 @@ def seed(
             name = f"{belt_data[belt.slug]['city_zh']}{prefix['zh_hans']}{suffix['zh_hans']}"
             local = "supplier" if index == 0 else f"supplier{index + 1:02d}"
             user = user_signup(
-                email=_email(local), password=DEMO_PASSWORD, password_hash=hashed,
+                email=_email(local),
+                password=DEMO_PASSWORD,
+                password_hash=hashed,
                 display_name=f"{prefix['zh_hans']}经理",
-                organization_kind=OrganizationKind.SUPPLIER, organization_name=name,
+                organization_kind=OrganizationKind.SUPPLIER,
+                organization_name=name,
             )
             actor = _actor(user)
-            supplier_profile_update(actor=actor, data={
-                "belt_id": belt.pk,
-                "business_type": "factory" if rng.random() < 0.75 else "trading",
-                "tagline": f"{belt_data[belt.slug]['city_en']} {prefix['en']} {suffix['en']}",
-                "description": belt_data[belt.slug].get("description_zh", ""),
-                "province": belt_data[belt.slug].get("province_zh", ""),
-                "city": belt_data[belt.slug].get("city_zh", ""),
-                "founded_year": rng.randint(1995, 2022),
-                "floor_area_m2": rng.choice([800, 1500, 3000, 6000, 12000, 25000]),
-                "staff_count": rng.choice([15, 40, 80, 150, 300, 800]),
-                "monthly_capacity": f"{rng.choice([5, 10, 30, 50, 100, 300])}万件",
-                "oem": rng.random() < 0.7,
-                "odm": rng.random() < 0.4,
-                "certifications": rng.sample(vocab["certifications"], k=rng.randint(0, 3)),
-                "patents_count": rng.choice([0, 0, 1, 3, 8, 20]),
-            })
+            supplier_profile_update(
+                actor=actor,
+                data={
+                    "belt_id": belt.pk,
+                    "business_type": "factory" if rng.random() < 0.75 else "trading",
+                    "tagline": f"{belt_data[belt.slug]['city_en']} {prefix['en']} {suffix['en']}",
+                    "description": belt_data[belt.slug].get("description_zh", ""),
+                    "province": belt_data[belt.slug].get("province_zh", ""),
+                    "city": belt_data[belt.slug].get("city_zh", ""),
+                    "founded_year": rng.randint(1995, 2022),
+                    "floor_area_m2": rng.choice([800, 1500, 3000, 6000, 12000, 25000]),
+                    "staff_count": rng.choice([15, 40, 80, 150, 300, 800]),
+                    "monthly_capacity": f"{rng.choice([5, 10, 30, 50, 100, 300])}万件",
+                    "oem": rng.random() < 0.7,
+                    "odm": rng.random() < 0.4,
+                    "certifications": rng.sample(vocab["certifications"], k=rng.randint(0, 3)),
+                    "patents_count": rng.choice([0, 0, 1, 3, 8, 20]),
+                },
+            )
             level = rng.choice([0, 1, 1, 2, 2, 3]) if index else 2
             if level:
-                verification_set(actor=operator_actor, organization_id=actor.organization_id, level=level)
+                verification_set(
+                    actor=operator_actor, organization_id=actor.organization_id, level=level
+                )
             fitting = [pair for pair in leaves if pair[0] in roots] or leaves
             supplier_actors.append((actor, fitting))
             if index < 2:
@@ -157,7 +184,9 @@ def seed(
             report("suppliers", index + 1, suppliers)
         # A second organization for the first buyer shows switching between organizations.
         first_buyer = _actor_user(_email("buyer"))
-        organization_create(user=first_buyer, kind=OrganizationKind.BUYER, name="小美跨境 (Xiaomei Cross-border)")
+        organization_create(
+            user=first_buyer, kind=OrganizationKind.BUYER, name="小美跨境 (Xiaomei Cross-border)"
+        )
 
         colours = vocab["colours"]
         for index in range(products):
@@ -172,7 +201,9 @@ def seed(
             use_colour = entry.get("attributes", {}).get("colour", True)
             variants: list[dict[str, str]] = []
             picked_colours = rng.sample(colours, k=rng.randint(1, 3)) if use_colour else [None]
-            picked_sizes = rng.sample(sizes, k=min(len(sizes), rng.randint(1, 3))) if sizes else [None]
+            picked_sizes = (
+                rng.sample(sizes, k=min(len(sizes), rng.randint(1, 3))) if sizes else [None]
+            )
             for colour in picked_colours:
                 for size in picked_sizes:
                     variant = {}
@@ -185,15 +216,21 @@ def seed(
             skus = []
             for position, variant in enumerate(variants):
                 ladder = _price_ladder(rng, float(low), float(high), moq)
-                skus.append(SkuInput(
-                    code=f"HY{index + 1:05d}-{position + 1}",
-                    attributes=variant,
-                    stock=rng.choice([0, 50, 200, 500, 1000, 5000, 20000]),
-                    moq=moq,
-                    ladder=ladder,
-                    dropship_price_minor=int(ladder[0].unit_price_minor * 1.25) if rng.random() < 0.4 else None,
-                    sample_price_minor=int(ladder[0].unit_price_minor * 1.5) if rng.random() < 0.6 else None,
-                ))
+                skus.append(
+                    SkuInput(
+                        code=f"HY{index + 1:05d}-{position + 1}",
+                        attributes=variant,
+                        stock=rng.choice([0, 50, 200, 500, 1000, 5000, 20000]),
+                        moq=moq,
+                        ladder=ladder,
+                        dropship_price_minor=int(ladder[0].unit_price_minor * 1.25)
+                        if rng.random() < 0.4
+                        else None,
+                        sample_price_minor=int(ladder[0].unit_price_minor * 1.5)
+                        if rng.random() < 0.6
+                        else None,
+                    )
+                )
             product_create(
                 actor=actor,
                 publish=rng.random() < 0.97,
@@ -218,4 +255,3 @@ def seed(
 
 def _actor_user(email: str) -> Any:
     return get_user_model().objects.get(email=email)
-

@@ -16,5 +16,11 @@ def results(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "search/results.html",
-        {"query": query, "page": page, "filters": filters, "belts": belt_list(), "sorts": sort_labels()},
+        {
+            "query": query,
+            "page": page,
+            "filters": filters,
+            "belts": belt_list(),
+            "sorts": sort_labels(),
+        },
     )

@@ -16,7 +16,13 @@ class FactoryPhotoInline(admin.TabularInline[FactoryPhoto, SupplierProfile]):
 
 @admin.register(SupplierProfile)
 class SupplierProfileAdmin(admin.ModelAdmin[SupplierProfile]):
-    list_display = ["organization", "business_type", "belt", "verification_level", "verification_requested_at"]
+    list_display = [
+        "organization",
+        "business_type",
+        "belt",
+        "verification_level",
+        "verification_requested_at",
+    ]
     list_filter = ["verification_level", "business_type", "belt"]
     search_fields = ["organization__name"]
     list_select_related = ["organization", "belt"]

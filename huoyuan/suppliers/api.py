@@ -89,7 +89,9 @@ def profile_verification_request(request: HttpRequest):  # type: ignore[no-untyp
 @operator.get("/verification-queue", response=list[VerificationQueueOut])
 @paginate(PageNumberPagination)
 def verification_queue(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return selectors.verification_queue(actor=require_actor(request, kind=OrganizationKind.OPERATOR))
+    return selectors.verification_queue(
+        actor=require_actor(request, kind=OrganizationKind.OPERATOR)
+    )
 
 
 @operator.post("/suppliers/{organization_id}/verification", response=VerificationQueueOut)

@@ -16,24 +16,43 @@ class BeltChoiceField(forms.ModelChoiceField[IndustrialBelt]):
 
 class ProfileForm(forms.Form):
     business_type = forms.ChoiceField(label=_("Business type"), choices=BusinessType.choices)
-    belt = BeltChoiceField(label=_("Industrial belt"), queryset=IndustrialBelt.objects.all(), required=False)
+    belt = BeltChoiceField(
+        label=_("Industrial belt"), queryset=IndustrialBelt.objects.all(), required=False
+    )
     tagline = forms.CharField(label=_("Tagline"), max_length=140, required=False)
-    description = forms.CharField(label=_("About the company"), widget=forms.Textarea, max_length=5000, required=False)
+    description = forms.CharField(
+        label=_("About the company"), widget=forms.Textarea, max_length=5000, required=False
+    )
     province = forms.CharField(label=_("Province"), max_length=40, required=False)
     city = forms.CharField(label=_("City"), max_length=40, required=False)
-    founded_year = forms.IntegerField(label=_("Founded (year)"), min_value=1800, max_value=2100, required=False)
+    founded_year = forms.IntegerField(
+        label=_("Founded (year)"), min_value=1800, max_value=2100, required=False
+    )
     floor_area_m2 = forms.IntegerField(label=_("Floor area (m²)"), min_value=0, required=False)
     staff_count = forms.IntegerField(label=_("Staff"), min_value=0, required=False)
-    monthly_capacity = forms.CharField(label=_("Monthly capacity"), max_length=80, required=False,
-                                       help_text=_("e.g. 200,000 pieces"))
+    monthly_capacity = forms.CharField(
+        label=_("Monthly capacity"),
+        max_length=80,
+        required=False,
+        help_text=_("e.g. 200,000 pieces"),
+    )
     oem = forms.BooleanField(label=_("OEM (makes to the buyer's design)"), required=False)
     odm = forms.BooleanField(label=_("ODM (offers its own designs)"), required=False)
-    certifications = forms.CharField(label=_("Certifications"), required=False, max_length=2000,
-                                     help_text=_("One per line, e.g. ISO 9001"), widget=forms.Textarea)
+    certifications = forms.CharField(
+        label=_("Certifications"),
+        required=False,
+        max_length=2000,
+        help_text=_("One per line, e.g. ISO 9001"),
+        widget=forms.Textarea,
+    )
     patents_count = forms.IntegerField(label=_("Patents"), min_value=0, required=False)
 
     def clean_certifications(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["certifications"].splitlines() if line.strip()]
+        return [
+            line.strip()
+            for line in self.cleaned_data["certifications"].splitlines()
+            if line.strip()
+        ]
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -57,4 +76,6 @@ class LogoForm(forms.Form):
 
 class VerificationForm(forms.Form):
     organization_id = forms.IntegerField(widget=forms.HiddenInput)
-    level = forms.TypedChoiceField(label=_("Verification"), choices=VerificationLevel.choices, coerce=int)
+    level = forms.TypedChoiceField(
+        label=_("Verification"), choices=VerificationLevel.choices, coerce=int
+    )

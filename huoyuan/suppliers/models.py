@@ -37,7 +37,10 @@ class SupplierProfile(models.Model):
         "accounts.Organization", on_delete=models.CASCADE, related_name="supplier_profile"
     )
     business_type = models.CharField(
-        _("business type"), max_length=10, choices=BusinessType.choices, default=BusinessType.FACTORY
+        _("business type"),
+        max_length=10,
+        choices=BusinessType.choices,
+        default=BusinessType.FACTORY,
     )
     belt = models.ForeignKey(
         IndustrialBelt,
@@ -92,3 +95,6 @@ class FactoryPhoto(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.caption or str(self.image.name)

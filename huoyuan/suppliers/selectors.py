@@ -18,7 +18,9 @@ def belt_get(*, slug: str) -> IndustrialBelt:
     return belt
 
 
-def supplier_list_public(*, belt_slug: str = "", verified_only: bool = False) -> QuerySet[SupplierProfile]:
+def supplier_list_public(
+    *, belt_slug: str = "", verified_only: bool = False
+) -> QuerySet[SupplierProfile]:
     qs = SupplierProfile.objects.filter(
         organization__kind=OrganizationKind.SUPPLIER, organization__is_active=True
     )
@@ -28,7 +30,11 @@ def supplier_list_public(*, belt_slug: str = "", verified_only: bool = False) ->
         qs = qs.filter(verification_level__gte=1)
     return (
         qs.select_related("organization", "belt")
-        .annotate(product_count=Count("organization__products", filter=Q(organization__products__status="published")))
+        .annotate(
+            product_count=Count(
+                "organization__products", filter=Q(organization__products__status="published")
+            )
+        )
         .order_by("-verification_level", "organization__name")
     )
 

@@ -17,13 +17,31 @@ from huoyuan.suppliers.models import IndustrialBelt, SupplierProfile
 
 # What "cleared" means for fields that cannot be NULL.
 _EMPTY: dict[str, Any] = {
-    "tagline": "", "description": "", "province": "", "city": "", "monthly_capacity": "",
-    "oem": False, "odm": False, "patents_count": 0, "certifications": [],
+    "tagline": "",
+    "description": "",
+    "province": "",
+    "city": "",
+    "monthly_capacity": "",
+    "oem": False,
+    "odm": False,
+    "patents_count": 0,
+    "certifications": [],
     "business_type": BusinessType.FACTORY,
 }
 PROFILE_FIELDS = {
-    "business_type", "belt_id", "tagline", "description", "province", "city", "founded_year",
-    "floor_area_m2", "staff_count", "monthly_capacity", "oem", "odm", "certifications",
+    "business_type",
+    "belt_id",
+    "tagline",
+    "description",
+    "province",
+    "city",
+    "founded_year",
+    "floor_area_m2",
+    "staff_count",
+    "monthly_capacity",
+    "oem",
+    "odm",
+    "certifications",
     "patents_count",
 }
 
@@ -61,12 +79,15 @@ def supplier_profile_update(*, actor: Actor, data: dict[str, Any]) -> SupplierPr
         if not isinstance(certs, list) or len(certs) > 30:
             raise ValidationFailed(_("List at most 30 certifications."), field="certifications")
         data["certifications"] = [str(c).strip()[:80] for c in certs if str(c).strip()]
-    for name, limit in (("tagline", 140), ("description", 5000), ("province", 40), ("city", 40),
-                        ("monthly_capacity", 80)):
+    for name, limit in (
+        ("tagline", 140),
+        ("description", 5000),
+        ("province", 40),
+        ("city", 40),
+        ("monthly_capacity", 80),
+    ):
         if name in data and len(str(data[name] or "")) > limit:
-            raise ValidationFailed(
-                _("At most %(n)s characters.") % {"n": limit}, field=name
-            )
+            raise ValidationFailed(_("At most %(n)s characters.") % {"n": limit}, field=name)
     with transaction.atomic():
         profile = _profile_for(actor)
         profile = SupplierProfile.objects.select_for_update().get(pk=profile.pk)
@@ -78,7 +99,7 @@ def supplier_profile_update(*, actor: Actor, data: dict[str, Any]) -> SupplierPr
     return profile
 
 
-def supplier_logo_set(*, actor: Actor, upload: UploadedFile) -> SupplierProfile:
+def supplier_logo_set(*, actor: Actor, upload: UploadedFile[bytes]) -> SupplierProfile:
     cleaned = clean_image(upload, field="logo")
     with transaction.atomic():
         profile = _profile_for(actor)
@@ -90,7 +111,9 @@ def verification_request(*, actor: Actor) -> SupplierProfile:
     with transaction.atomic():
         profile = _profile_for(actor)
         if profile.verification_requested_at is not None:
-            raise Conflict(_("Verification was already requested; the operator will get back to you."))
+            raise Conflict(
+                _("Verification was already requested; the operator will get back to you.")
+            )
         profile.verification_requested_at = timezone.now()
         profile.save(update_fields=["verification_requested_at"])
     return profile
@@ -113,7 +136,9 @@ def verification_set(*, actor: Actor, organization_id: int, level: int) -> Suppl
         profile.verification_level = level
         profile.verification_requested_at = None
         profile.verified_at = timezone.now() if level else None
-        profile.save(update_fields=["verification_level", "verification_requested_at", "verified_at"])
+        profile.save(
+            update_fields=["verification_level", "verification_requested_at", "verified_at"]
+        )
     return profile
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huoyuan.accounts.auth import acting
 from huoyuan.accounts.contracts import OrganizationKind
 from huoyuan.catalogue.selectors import ProductFilters, product_list_public
 from huoyuan.core.errors import DomainError, NotFound
@@ -20,7 +21,11 @@ def storefront(request: HttpRequest, slug: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     products = product_list_public(filters=ProductFilters(supplier_id=profile.organization_id))
-    return render(request, "suppliers/storefront.html", {"profile": profile, "page": paginate(request, products)})
+    return render(
+        request,
+        "suppliers/storefront.html",
+        {"profile": profile, "page": paginate(request, products)},
+    )
 
 
 def supplier_list(request: HttpRequest) -> HttpResponse:
@@ -30,19 +35,26 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "suppliers/list.html",
-        {"page": paginate(request, suppliers), "belts": selectors.belt_list(), "belt": belt, "verified": verified},
+        {
+            "page": paginate(request, suppliers),
+            "belts": selectors.belt_list(),
+            "belt": belt,
+            "verified": verified,
+        },
     )
 
 
 @page_view(kind=OrganizationKind.SUPPLIER)
 def workbench_profile(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = acting(request)
     profile = selectors.supplier_profile_for_actor(actor=actor)
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(profile))
     if request.method == "POST" and "verification" in request.POST:
         try:
             services.verification_request(actor=actor)
-            messages.success(request, _("Verification requested. The operator will review your company."))
+            messages.success(
+                request, _("Verification requested. The operator will review your company.")
+            )
         except DomainError as error:
             messages.error(request, str(error.message))
         return redirect("suppliers:workbench_profile")
@@ -55,7 +67,9 @@ def workbench_profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Profile saved."))
             return redirect("suppliers:workbench_profile")
     return render(
-        request, "suppliers/workbench_profile.html", {"form": form, "profile": profile, "logo_form": LogoForm()}
+        request,
+        "suppliers/workbench_profile.html",
+        {"form": form, "profile": profile, "logo_form": LogoForm()},
     )
 
 
@@ -65,7 +79,7 @@ def workbench_logo(request: HttpRequest) -> HttpResponse:
     form = LogoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.supplier_logo_set(actor=request.actor, upload=form.cleaned_data["logo"])  # type: ignore[attr-defined]
+            services.supplier_logo_set(actor=acting(request), upload=form.cleaned_data["logo"])
             messages.success(request, _("Logo updated."))
         except DomainError as error:
             messages.error(request, str(error.message))
@@ -76,7 +90,7 @@ def workbench_logo(request: HttpRequest) -> HttpResponse:
 
 @page_view(kind=OrganizationKind.OPERATOR)
 def verification_queue(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = acting(request)
     if request.method == "POST":
         form = VerificationForm(request.POST)
         if form.is_valid():
@@ -93,4 +107,8 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose a verification level from the list."))
         return redirect("suppliers:verification_queue")
     queue = selectors.verification_queue(actor=actor)
-    return render(request, "suppliers/verification_queue.html", {"page": paginate(request, queue), "form": VerificationForm()})
+    return render(
+        request,
+        "suppliers/verification_queue.html",
+        {"page": paginate(request, queue), "form": VerificationForm()},
+    )

@@ -699,4 +699,3 @@ def test_rejects_a_twenty_first_active_token(buyer_x):
         api_token_create(actor=buyer_x.actor, name="one too many")
     assert str(caught.value.message) == "You have 20 active tokens; revoke one first."
     assert ApiToken.objects.filter(user=buyer_x.user).count() == 20
-

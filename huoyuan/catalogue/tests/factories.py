@@ -27,7 +27,14 @@ class CategoryFactory(factory.django.DjangoModelFactory[Category]):
         return cls(parent=parent, path=f"{parent.path}{n:04d}.", depth=parent.depth + 1, **kwargs)
 
 
-def sku(code: str = "A-1", *, ladder: list[tuple[int, int]] | None = None, stock: int = 100, moq: int | None = None, **extra: Any) -> SkuInput:
+def sku(
+    code: str = "A-1",
+    *,
+    ladder: list[tuple[int, int]] | None = None,
+    stock: int = 100,
+    moq: int | None = None,
+    **extra: Any,
+) -> SkuInput:
     pairs = ladder or [(2, 1250), (100, 1100), (1000, 980)]
     return SkuInput(
         code=code,
@@ -51,5 +58,7 @@ def product_input(category: Category, **overrides: Any) -> ProductInput:
     return ProductInput(**values)
 
 
-def make_product(actor: Actor, category: Category, *, publish: bool = True, **overrides: Any) -> Product:
+def make_product(
+    actor: Actor, category: Category, *, publish: bool = True, **overrides: Any
+) -> Product:
     return product_create(actor=actor, data=product_input(category, **overrides), publish=publish)

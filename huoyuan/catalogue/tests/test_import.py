@@ -454,7 +454,11 @@ def test_api_import_runs_and_reports_progress(
 def test_api_import_in_valid_rows_mode(supplier_a, category, django_capture_on_commit_callbacks):
     rows, error, survivor = BAD_ROWS["ladder-goes-up"]
     started = api_import(
-        supplier_a, csv_file(*rows), django_capture_on_commit_callbacks, mode="valid", publish="true"
+        supplier_a,
+        csv_file(*rows),
+        django_capture_on_commit_callbacks,
+        mode="valid",
+        publish="true",
     )
 
     body = supplier_a.api("GET", f"/api/supplier/imports/{started.json()['id']}").json()
@@ -588,7 +592,9 @@ def test_workbench_imports_are_for_suppliers_only(buyer_x, anonymous, category):
     assert ImportJob.objects.count() == 0
 
 
-def test_api_import_refuses_an_unknown_mode(supplier_a, category, django_capture_on_commit_callbacks):
+def test_api_import_refuses_an_unknown_mode(
+    supplier_a, category, django_capture_on_commit_callbacks
+):
     started = api_import(
         supplier_a, csv_file(PLATE), django_capture_on_commit_callbacks, mode="sometimes"
     )

@@ -49,7 +49,9 @@ def test_rejects_invalid_product_and_writes_nothing(supplier_a, category, overri
 def test_update_replaces_skus_and_keeps_matching_codes(supplier_a, category):
     product = make_product(supplier_a.actor, category)
     red = product.skus.get(code="BOWL-RED")
-    data = product_input(category, skus=[sku("BOWL-RED", stock=7, ladder=[(1, 2000)]), sku("BOWL-GREEN")])
+    data = product_input(
+        category, skus=[sku("BOWL-RED", stock=7, ladder=[(1, 2000)]), sku("BOWL-GREEN")]
+    )
     product_update(actor=supplier_a.actor, product_id=product.pk, data=data)
     assert sorted(product.skus.values_list("code", flat=True)) == ["BOWL-GREEN", "BOWL-RED"]
     red.refresh_from_db()
@@ -60,9 +62,15 @@ def test_update_replaces_skus_and_keeps_matching_codes(supplier_a, category):
 def test_another_suppliers_product_is_not_found_and_unchanged(supplier_a, supplier_b, category):
     product = make_product(supplier_a.actor, category)
     with pytest.raises(NotFound):
-        product_update(actor=supplier_b.actor, product_id=product.pk, data=product_input(category, title_en="Hijacked"))
+        product_update(
+            actor=supplier_b.actor,
+            product_id=product.pk,
+            data=product_input(category, title_en="Hijacked"),
+        )
     with pytest.raises(NotFound):
-        product_set_status(actor=supplier_b.actor, product_id=product.pk, status=ProductStatus.ARCHIVED)
+        product_set_status(
+            actor=supplier_b.actor, product_id=product.pk, status=ProductStatus.ARCHIVED
+        )
     product.refresh_from_db()
     assert product.title_en == "Wine-red ceramic bowl"
     assert product.status == ProductStatus.PUBLISHED

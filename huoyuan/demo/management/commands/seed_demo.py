@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = "Fill an empty database with deterministic demo data (suppliers, products, buyers)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="random seed (same seed, same data)"
+        )
         parser.add_argument("--suppliers", type=int, default=30)
         parser.add_argument("--products", type=int, default=1000)
 
@@ -27,12 +29,22 @@ class Command(BaseCommand):
         def progress(stage: str, done: int, total: int) -> None:
             width = 30
             filled = width * done // max(total, 1)
-            self.stdout.write(f"\r  {stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
+            self.stdout.write(
+                f"\r  {stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+                ending="",
+            )
             if done == total:
                 self.stdout.write("")
             self.stdout.flush()
 
-        logins = seed(seed=options["seed"], suppliers=options["suppliers"], products=options["products"], progress=progress)
-        self.stdout.write(self.style.SUCCESS("Demo data created. Logins (password: %s):" % DEMO_PASSWORD))
+        logins = seed(
+            seed=options["seed"],
+            suppliers=options["suppliers"],
+            products=options["products"],
+            progress=progress,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data created. Logins (password: {DEMO_PASSWORD}):")
+        )
         for login in logins:
             self.stdout.write(f"  {login.email:<40} {login.role}")
