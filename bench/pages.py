@@ -394,6 +394,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"category page ({picked['category_products']} products)",
                 f"/c/{picked['category_slug']}/",
             ),
+            # An unknown query parameter bypasses the anonymous page cache: the cost of a render.
+            Target(
+                f"category page, uncached ({picked['category_products']} products)",
+                f"/c/{picked['category_slug']}/?bench=uncached",
+            ),
             Target("API product list", "/api/products?page=1"),
             Target("product page", f"/p/{picked['product_id']}/"),
         ]

@@ -125,6 +125,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "huoyuan.sqlite3"),
+            # Keep each thread's connection: reopening runs the PRAGMAs below on every request.
+            "CONN_MAX_AGE": env_int("HUOYUAN_DB_CONN_MAX_AGE", 600),
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so select_for_update's missing row locks
                 # cannot let two writers read the same stock; WAL lets readers run meanwhile.
@@ -291,3 +294,7 @@ LOGGING = {
 # --- API -------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 24
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100
+
+# Anonymous visitors of public listing pages get a cached render for this long (0 = off); any
+# change to public content moves the cache's version, so edits show on the next request.
+PAGE_CACHE_SECONDS = env_int("HUOYUAN_PAGE_CACHE_SECONDS", 60, minimum=0)

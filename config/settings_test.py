@@ -20,3 +20,5 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 WHITENOISE_AUTOREFRESH = True
 # Assertions read English messages; tests of the other languages switch explicitly.
 LANGUAGE_CODE = "en"
+# Query budgets pin the cost of a real render; the page cache has tests of its own.
+PAGE_CACHE_SECONDS = 0

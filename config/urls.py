@@ -11,7 +11,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("huoyuan.suppliers.urls")),
     path("", include("huoyuan.search.urls")),
     path("accounts/", include("huoyuan.accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -277,8 +277,8 @@ ROWS: list[Row] = [
          data=lambda w: {"currency": "CNY", "next": "/"}, writes=NONE),
     page("GET", "core:health", everyone(200)),
     page("GET", "core:favicon", everyone(301), note="to the static icon"),
-    page("POST", "set_language", everyone(302),
-         data=lambda w: {"language": "en", "next": "/"}, writes=NONE, note="django i18n, public"),
+    page("GET", "core:set_language", everyone(302),
+         data=lambda w: {"language": "en", "next": "/"}, writes=NONE, note="a cookie, public"),
     # --- catalogue: public pages ---
     page("GET", "catalogue:category", everyone(200), "tableware"),
     page("GET", "catalogue:product", everyone(200), "product_a"),

@@ -31,6 +31,7 @@ from huoyuan.accounts.errors import (
 )
 from huoyuan.accounts.models import ApiToken, Invitation, Membership, Organization, User
 from huoyuan.accounts.selectors import invitation_get_by_token
+from huoyuan.core.pagecache import public_version_bump
 
 
 def _unique_slug(name: str) -> str:
@@ -125,6 +126,7 @@ def organization_create(*, user: User, kind: str, name: str, buyer_type: str = "
         Membership.objects.create(user=user, organization=org, role=Role.OWNER)
         # Apps built on accounts (suppliers: the profile) add their part in the same transaction.
         organization_created.send(sender=Organization, organization_id=org.pk, kind=kind)
+        transaction.on_commit(public_version_bump)
     return org
 
 

@@ -21,6 +21,7 @@ from huoyuan.catalogue.models import Category, PriceTier, Product, ProductImage,
 from huoyuan.catalogue.pricing import ladder_validate
 from huoyuan.core.images import clean_image
 from huoyuan.core.money import MINOR_DIGITS
+from huoyuan.core.pagecache import public_version_bump
 
 MAX_SKUS = 100
 MAX_IMAGES = 12
@@ -183,6 +184,7 @@ def product_create(*, actor: Actor, data: ProductInput, publish: bool = False) -
         product.save()
         _write_skus(product, data.skus)
         product_refresh_summary(product=product)
+        transaction.on_commit(public_version_bump)
     product.refresh_from_db()
     return product
 
@@ -198,6 +200,7 @@ def product_update(*, actor: Actor, product_id: int, data: ProductInput) -> Prod
         product.save()
         _write_skus(product, data.skus)
         product_refresh_summary(product=product)
+        transaction.on_commit(public_version_bump)
     product.refresh_from_db()
     return product
 
@@ -224,6 +227,7 @@ def product_set_status(*, actor: Actor, product_id: int, status: str) -> Product
         if status == ProductStatus.PUBLISHED and product.published_at is None:
             product.published_at = timezone.now()
         product.save(update_fields=["status", "published_at", "updated_at"])
+        transaction.on_commit(public_version_bump)
     return product
 
 
@@ -248,6 +252,7 @@ def product_image_add(
         image.image.save(cleaned.image.name or "image", cleaned.image, save=False)
         image.thumbnail.save(cleaned.thumbnail.name or "thumb", cleaned.thumbnail, save=False)
         image.save()
+        transaction.on_commit(public_version_bump)
     return image
 
 
@@ -270,6 +275,7 @@ def product_image_delete(*, actor: Actor, product_id: int, image_id: int) -> Non
                     storage.delete(name)
 
         transaction.on_commit(remove_files)
+        transaction.on_commit(public_version_bump)
 
 
 def category_tree_load(*, path: Path) -> int:
@@ -301,6 +307,7 @@ def category_tree_load(*, path: Path) -> int:
         for category in Category.objects.all():
             Category.objects.filter(pk=category.pk).update(path=f"~{category.pk}")
         walk(nodes, None, "", 0)
+        transaction.on_commit(public_version_bump)
     return count
 
 

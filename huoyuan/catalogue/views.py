@@ -27,6 +27,7 @@ from huoyuan.catalogue.importing import COLUMNS, import_job_start
 from huoyuan.catalogue.pricing import price_for_quantity
 from huoyuan.core.errors import DomainError
 from huoyuan.core.money import parse_amount
+from huoyuan.core.pagecache import cache_public_page
 from huoyuan.core.web import apply_error, page_view, paginate
 from huoyuan.suppliers.selectors import belt_list
 
@@ -66,6 +67,7 @@ def filters_from_request(request: HttpRequest, category: Any = None) -> selector
     )
 
 
+@cache_public_page("sort", "price_min", "price_max", "moq_max", "belt", "verified", "dropship")
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         node = selectors.category_get(slug=slug)

@@ -5,9 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from huoyuan.core.pagecache import CURRENCY_COOKIE
 from huoyuan.core.selectors import display_currencies
-
-SESSION_CURRENCY = "display_currency"
 
 
 def marketplace(request: HttpRequest) -> dict[str, Any]:
@@ -15,8 +14,6 @@ def marketplace(request: HttpRequest) -> dict[str, Any]:
     return {
         "marketplace_name": settings.MARKETPLACE_NAME,
         "actor": actor if getattr(actor, "user_id", None) else None,
-        "display_currency": request.session.get(SESSION_CURRENCY, "CNY")
-        if hasattr(request, "session")
-        else "CNY",
+        "display_currency": request.COOKIES.get(CURRENCY_COOKIE, "CNY"),
         "display_currencies": lambda: display_currencies(),
     }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from huoyuan.core.errors import ValidationFailed
 from huoyuan.core.models import ExchangeRate, IdempotencyRecord
 from huoyuan.core.money import MINOR_DIGITS
+from huoyuan.core.pagecache import public_version_bump
 from huoyuan.core.selectors import forget_exchange_rates
 
 
@@ -24,6 +25,7 @@ def exchange_rate_set(*, currency: str, per_cny: Decimal, actor: Any = None) -> 
             currency=currency, defaults={"per_cny": per_cny, "updated_by": actor}
         )
         transaction.on_commit(forget_exchange_rates)
+        transaction.on_commit(public_version_bump)
     return rate
 
 

@@ -4,11 +4,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from huoyuan.catalogue.views import filters_from_request, sort_labels
+from huoyuan.core.pagecache import cache_public_page
 from huoyuan.core.web import paginate
 from huoyuan.search.selectors import MAX_QUERY_LENGTH, product_search
 from huoyuan.suppliers.selectors import belt_list
 
 
+@cache_public_page("q", "sort", "price_min", "price_max", "moq_max", "belt", "verified", "dropship")
 def results(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     filters = filters_from_request(request)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from huoyuan.accounts.contracts import Actor, OrganizationKind
 from huoyuan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from huoyuan.core.images import clean_image
+from huoyuan.core.pagecache import public_version_bump
 from huoyuan.suppliers.contracts import BusinessType, VerificationLevel
 from huoyuan.suppliers.models import IndustrialBelt, SupplierProfile
 
@@ -96,6 +97,7 @@ def supplier_profile_update(*, actor: Actor, data: dict[str, Any]) -> SupplierPr
                 value = _EMPTY.get(name)
             setattr(profile, name, value)
         profile.save()
+        transaction.on_commit(public_version_bump)
     return profile
 
 
@@ -104,6 +106,7 @@ def supplier_logo_set(*, actor: Actor, upload: UploadedFile[bytes]) -> SupplierP
     with transaction.atomic():
         profile = _profile_for(actor)
         profile.logo.save(cleaned.thumbnail.name or "logo", cleaned.thumbnail, save=True)
+        transaction.on_commit(public_version_bump)
     return profile
 
 
@@ -139,6 +142,7 @@ def verification_set(*, actor: Actor, organization_id: int, level: int) -> Suppl
         profile.save(
             update_fields=["verification_level", "verification_requested_at", "verified_at"]
         )
+        transaction.on_commit(public_version_bump)
     return profile
 
 
@@ -160,4 +164,5 @@ def belts_load(*, path: Path) -> int:
                     "position": position,
                 },
             )
+        transaction.on_commit(public_version_bump)
     return len(belts)

@@ -10,11 +10,13 @@ from huoyuan.accounts.auth import acting
 from huoyuan.accounts.contracts import OrganizationKind
 from huoyuan.catalogue.selectors import ProductFilters, product_list_public
 from huoyuan.core.errors import DomainError, NotFound
+from huoyuan.core.pagecache import cache_public_page
 from huoyuan.core.web import apply_error, page_view, paginate
 from huoyuan.suppliers import selectors, services
 from huoyuan.suppliers.forms import LogoForm, ProfileForm, VerificationForm
 
 
+@cache_public_page()
 def storefront(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         profile = selectors.supplier_get_public(slug=slug)
@@ -28,6 +30,7 @@ def storefront(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@cache_public_page("belt", "verified")
 def supplier_list(request: HttpRequest) -> HttpResponse:
     belt = request.GET.get("belt", "")
     verified = request.GET.get("verified") == "1"

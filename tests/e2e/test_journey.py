@@ -69,7 +69,7 @@ def _search(page: Page, query: str) -> None:
 
 
 def _switch_language(page: Page, code: str) -> None:
-    page.locator(f"form.switcher button[name=language][value={code}]").click()
+    page.locator(f"nav.switcher a.lang[lang={code}]").click()
     expect(page.locator("html")).to_have_attribute("lang", code)
 
 

@@ -7,9 +7,9 @@ import pytest
 from django.template import Context, Template
 
 from huoyuan.catalogue.tests.factories import make_product
-from huoyuan.core.context_processors import SESSION_CURRENCY
 from huoyuan.core.errors import ValidationFailed
 from huoyuan.core.models import ExchangeRate
+from huoyuan.core.pagecache import CURRENCY_COOKIE
 from huoyuan.core.selectors import display_currencies, exchange_rates
 from huoyuan.core.services import exchange_rate_set
 
@@ -144,7 +144,7 @@ def test_price_tag_shows_a_dash_for_no_price():
     assert render_price(None, "CNY", "USD") == "–"
 
 
-# --- the visitor's choice, through POST /currency/ -----------------------------------------------
+# --- the visitor's choice, through /currency/ (a link; POST works too) ---------------------------
 
 
 def test_product_page_shows_approximate_prices_in_the_chosen_currency(
@@ -158,7 +158,7 @@ def test_product_page_shows_approximate_prices_in_the_chosen_currency(
     page = client.get(f"/p/{product.pk}/")
 
     assert (chosen.status_code, chosen["Location"]) == (302, f"/p/{product.pk}/")
-    assert client.session[SESSION_CURRENCY] == "USD"
+    assert client.cookies[CURRENCY_COOKIE].value == "USD"
     html = page.content.decode()
     ladder = html[html.index('<table class="ladder"') : html.index("</table>")]
     # ¥12.50 -> $1.725 -> $1.73; ¥11.00 -> $1.518 -> $1.52; ¥9.80 -> $1.3524 -> $1.35
@@ -177,7 +177,7 @@ def test_product_page_shows_no_conversion_when_the_currency_is_the_listings(
     client.post("/currency/", {"currency": "CNY"})
     page = client.get(f"/p/{product.pk}/")
 
-    assert client.session[SESSION_CURRENCY] == "CNY"
+    assert client.cookies[CURRENCY_COOKIE].value == "CNY"
     html = page.content.decode()
     assert "≈" not in html
     assert '<span class="price">¥12.50</span>' in html
@@ -192,7 +192,7 @@ def test_choosing_a_currency_without_a_rate_changes_nothing(set_rate, anonymous)
         response = client.post("/currency/", {"currency": currency})
         assert (response.status_code, response["Location"]) == (302, "/")
 
-    assert client.session[SESSION_CURRENCY] == "USD"
+    assert client.cookies[CURRENCY_COOKIE].value == "USD"
 
 
 def test_choosing_a_currency_never_redirects_off_site(set_rate, anonymous):
@@ -203,7 +203,24 @@ def test_choosing_a_currency_never_redirects_off_site(set_rate, anonymous):
     assert response["Location"] == "/"
 
 
-def test_choosing_a_currency_needs_a_post(anonymous):
-    response = anonymous.client.get("/currency/", {"currency": "USD"})
-    assert response.status_code == 405
-    assert SESSION_CURRENCY not in anonymous.client.session
+def test_choosing_a_currency_is_a_plain_link(set_rate, anonymous):
+    set_rate("USD", "0.138")
+    response = anonymous.client.get("/currency/", {"currency": "USD", "next": "/suppliers/"})
+    assert (response.status_code, response["Location"]) == (302, "/suppliers/")
+    assert anonymous.client.cookies[CURRENCY_COOKIE].value == "USD"
+    assert "sessionid" not in anonymous.client.cookies
+
+
+def test_choosing_a_language_sets_the_language_cookie(anonymous):
+    response = anonymous.client.get("/language/", {"language": "de", "next": "/"})
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert anonymous.client.cookies["django_language"].value == "de"
+    assert 'lang="de"' in anonymous.client.get("/").content.decode()
+
+
+def test_an_unknown_language_changes_nothing(anonymous):
+    response = anonymous.client.get(
+        "/language/", {"language": "xx", "next": "https://evil.example/"}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert "django_language" not in anonymous.client.cookies
