@@ -41,7 +41,8 @@ from huoyuan.catalogue.importing import import_job_start
 from huoyuan.catalogue.models import Category, ImportJob, PriceTier, Product, ProductImage, Sku
 from huoyuan.catalogue.services import product_image_add
 from huoyuan.catalogue.tests.factories import make_product
-from huoyuan.suppliers.models import IndustrialBelt, SupplierProfile
+from huoyuan.suppliers.models import FactoryPhoto, IndustrialBelt, SupplierProfile
+from huoyuan.suppliers.services import factory_photo_add
 
 if TYPE_CHECKING:
     from conftest import Person
@@ -77,6 +78,7 @@ class World:
     draft_a: Product
     image_a: ProductImage
     job_a: ImportJob
+    photo_a: FactoryPhoto
     staff_x: Membership
     invitation_x: Invitation
     invitation_token: str
@@ -104,6 +106,7 @@ def world(cast: dict[str, Person], category: Category) -> World:
     draft_a = make_product(supplier_a, category, publish=False, title_en="Unpublished bowl")
     image_a = product_image_add(actor=supplier_a, product_id=product_a.pk, upload=png())
     job_a = import_job_start(actor=supplier_a, upload=csv_file(), mode="all", publish=False)
+    photo_a = factory_photo_add(actor=supplier_a, upload=png("floor.png"), caption="Floor")
     staff_x = MembershipFactory(organization=cast["buyer_x"].organization, role=Role.STAFF)
     accept_url = "http://testserver" + reverse("accounts:invitation_accept_base")
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -120,6 +123,7 @@ def world(cast: dict[str, Person], category: Category) -> World:
         draft_a=draft_a,
         image_a=image_a,
         job_a=job_a,
+        photo_a=photo_a,
         staff_x=staff_x,
         invitation_x=invitation_x,
         invitation_token=found.group(1),
@@ -310,6 +314,9 @@ ROWS: list[Row] = [
          data=lambda w: {"business_type": "factory", "tagline": "Bowls since 1998"}),
     page("POST", "suppliers:workbench_logo", supplier_page(302),
          data=lambda w: {"logo": png("logo.png")}),
+    page("POST", "suppliers:workbench_photo_add", supplier_page(302),
+         data=lambda w: {"photo": png("hall.png"), "caption": "Hall"}),
+    page("POST", "suppliers:workbench_photo_delete", supplier_a_page(302), "photo_a"),
     page("GET", "suppliers:verification_queue", operator_page(200)),
     page("POST", "suppliers:verification_queue", operator_page(302),
          data=lambda w: {"organization_id": w.ref("org:supplier_a"), "level": 1}),
@@ -403,6 +410,10 @@ ROWS: list[Row] = [
     call("POST", "/api/supplier/profile/logo", supplier_api(200),
          data=lambda w: {"logo": png("logo.png")}),
     call("POST", "/api/supplier/profile/verification-request", supplier_api(200)),
+    call("GET", "/api/supplier/profile/photos", supplier_api(200)),
+    call("POST", "/api/supplier/profile/photos", supplier_api(201),
+         data=lambda w: {"photo": png("hall.png"), "caption": "Hall"}),
+    call("DELETE", "/api/supplier/profile/photos/{photo_id}", supplier_a_api(200), "photo_a"),
     # --- API: operator ---
     call("GET", "/api/operator/verification-queue", operator_api(200)),
     call("POST", "/api/operator/suppliers/{organization_id}/verification", operator_api(200),
@@ -437,6 +448,7 @@ SNAPSHOT: list[tuple[type[Any], tuple[str, ...]]] = [
     (PriceTier, ()),
     (ProductImage, ()),
     (ImportJob, ()),
+    (FactoryPhoto, ()),
 ]
 
 

@@ -51,7 +51,23 @@ class ProductForm(forms.Form):
     length_mm = forms.IntegerField(label=_("Length (mm)"), required=False, min_value=1)
     width_mm = forms.IntegerField(label=_("Width (mm)"), required=False, min_value=1)
     height_mm = forms.IntegerField(label=_("Height (mm)"), required=False, min_value=1)
+    attributes = forms.CharField(
+        label=_("Specifications"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=6000,
+        help_text=_("One per line, e.g. Material=Ceramic"),
+    )
     publish = forms.BooleanField(label=_("Publish now"), required=False)
+
+    def clean_attributes(self) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for line in filter(None, (x.strip() for x in self.cleaned_data["attributes"].splitlines())):
+            key, sep, value = line.replace("＝", "=").partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise forms.ValidationError(_('Write one specification per line as "name=value".'))
+            result[key.strip()] = value.strip()
+        return result
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -61,8 +77,12 @@ class ProductForm(forms.Form):
 
     @classmethod
     def initial_for(cls, product: Product) -> dict[str, Any]:
-        names = [n for n in cls.base_fields if n not in ("category", "publish")]
-        return {"category": product.category_id, **{n: getattr(product, n) for n in names}}
+        names = [n for n in cls.base_fields if n not in ("category", "publish", "attributes")]
+        return {
+            "category": product.category_id,
+            "attributes": "\n".join(f"{k}={v}" for k, v in product.attributes.items()),
+            **{n: getattr(product, n) for n in names},
+        }
 
 
 class SkuForm(forms.Form):
@@ -189,6 +209,7 @@ def product_input_from_forms(form: ProductForm, skus: Any) -> ProductInput | Non
                 "length_mm",
                 "width_mm",
                 "height_mm",
+                "attributes",
             )
         },
     )

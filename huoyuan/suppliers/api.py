@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Router, UploadedFile
+from ninja import File, Form, Router, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from huoyuan.accounts.auth import API_AUTH, require_actor
@@ -12,9 +12,11 @@ from huoyuan.accounts.contracts import OrganizationKind
 from huoyuan.catalogue.schemas import ProductCardOut
 from huoyuan.catalogue.selectors import ProductFilters, product_list_public
 from huoyuan.core.errors import NotFound, ValidationFailed
+from huoyuan.core.schemas import OkOut
 from huoyuan.suppliers import selectors, services
 from huoyuan.suppliers.schemas import (
     BeltOut,
+    FactoryPhotoOut,
     SupplierOut,
     SupplierProfileIn,
     VerificationIn,
@@ -77,6 +79,28 @@ def profile_logo(request: HttpRequest, logo: File[UploadedFile]):  # type: ignor
     actor = require_actor(request, kind=OrganizationKind.SUPPLIER)
     services.supplier_logo_set(actor=actor, upload=logo)
     return selectors.supplier_profile_for_actor(actor=actor)
+
+
+@supplier.get("/profile/photos", response=list[FactoryPhotoOut])
+@paginate(PageNumberPagination)
+def profile_photo_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+    actor = require_actor(request, kind=OrganizationKind.SUPPLIER)
+    return selectors.factory_photo_list(actor=actor)
+
+
+@supplier.post("/profile/photos", response={201: FactoryPhotoOut})
+def profile_photo_add(  # type: ignore[no-untyped-def]
+    request: HttpRequest, photo: File[UploadedFile], caption: Form[str] = ""
+):
+    actor = require_actor(request, kind=OrganizationKind.SUPPLIER)
+    return 201, services.factory_photo_add(actor=actor, upload=photo, caption=caption)
+
+
+@supplier.delete("/profile/photos/{photo_id}", response=OkOut)
+def profile_photo_delete(request: HttpRequest, photo_id: int):  # type: ignore[no-untyped-def]
+    actor = require_actor(request, kind=OrganizationKind.SUPPLIER)
+    services.factory_photo_delete(actor=actor, photo_id=photo_id)
+    return {"ok": True}
 
 
 @supplier.post("/profile/verification-request", response=SupplierOut)

@@ -74,6 +74,16 @@ class LogoForm(forms.Form):
     logo = forms.FileField(label=_("Logo (JPEG, PNG or WebP)"))
 
 
+class FactoryPhotoForm(forms.Form):
+    photo = forms.FileField(label=_("Factory photo (JPEG, PNG or WebP)"))
+    caption = forms.CharField(
+        label=_("Caption"),
+        max_length=120,
+        required=False,
+        help_text=_("e.g. injection moulding workshop"),
+    )
+
+
 class VerificationForm(forms.Form):
     organization_id = forms.IntegerField(widget=forms.HiddenInput)
     level = forms.TypedChoiceField(

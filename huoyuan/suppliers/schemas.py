@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from huoyuan.core.schemas import StrictIn
-from huoyuan.suppliers.models import IndustrialBelt, SupplierProfile
+from huoyuan.suppliers.models import FactoryPhoto, IndustrialBelt, SupplierProfile
 
 
 class BeltOut(Schema):
@@ -97,3 +97,18 @@ class VerificationQueueOut(Schema):
     @staticmethod
     def resolve_name(obj: SupplierProfile) -> str:
         return obj.organization.name
+
+
+class FactoryPhotoOut(Schema):
+    id: int
+    caption: str
+    url: str
+    thumbnail_url: str
+
+    @staticmethod
+    def resolve_url(obj: FactoryPhoto) -> str:
+        return str(obj.image.url)
+
+    @staticmethod
+    def resolve_thumbnail_url(obj: FactoryPhoto) -> str:
+        return str(obj.thumbnail.url)

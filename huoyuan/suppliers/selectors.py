@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from huoyuan.accounts.contracts import Actor, OrganizationKind
 from huoyuan.core.errors import NotFound
-from huoyuan.suppliers.models import IndustrialBelt, SupplierProfile
+from huoyuan.suppliers.models import FactoryPhoto, IndustrialBelt, SupplierProfile
 
 
 def belt_list() -> QuerySet[IndustrialBelt]:
@@ -60,6 +60,12 @@ def supplier_profile_for_actor(*, actor: Actor) -> SupplierProfile:
     if profile is None:
         raise NotFound()
     return profile
+
+
+def factory_photo_list(*, actor: Actor) -> QuerySet[FactoryPhoto]:
+    return FactoryPhoto.objects.filter(profile__organization_id=actor.organization_id).order_by(
+        "position", "pk"
+    )
 
 
 def verification_queue(*, actor: Actor) -> QuerySet[SupplierProfile]:

@@ -14,7 +14,7 @@ from huoyuan.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from huoyuan.core.images import clean_image
 from huoyuan.core.pagecache import public_version_bump
 from huoyuan.suppliers.contracts import BusinessType, VerificationLevel
-from huoyuan.suppliers.models import IndustrialBelt, SupplierProfile
+from huoyuan.suppliers.models import FactoryPhoto, IndustrialBelt, SupplierProfile
 
 # What "cleared" means for fields that cannot be NULL.
 _EMPTY: dict[str, Any] = {
@@ -108,6 +108,52 @@ def supplier_logo_set(*, actor: Actor, upload: UploadedFile[bytes]) -> SupplierP
         profile.logo.save(cleaned.thumbnail.name or "logo", cleaned.thumbnail, save=True)
         transaction.on_commit(public_version_bump)
     return profile
+
+
+MAX_FACTORY_PHOTOS = 12
+
+
+def factory_photo_add(
+    *, actor: Actor, upload: UploadedFile[bytes], caption: str = ""
+) -> FactoryPhoto:
+    """A photo of the factory floor, warehouse or showroom for the storefront."""
+    caption = caption.strip()
+    if len(caption) > 120:
+        raise ValidationFailed(_("At most %(n)s characters.") % {"n": 120}, field="caption")
+    profile = _profile_for(actor)
+    cleaned = clean_image(upload, field="photo")
+    with transaction.atomic():
+        profile = SupplierProfile.objects.select_for_update().get(pk=profile.pk)
+        count = profile.photos.count()
+        if count >= MAX_FACTORY_PHOTOS:
+            raise ValidationFailed(
+                _("At most %(n)s factory photos.") % {"n": MAX_FACTORY_PHOTOS}, field="photo"
+            )
+        photo = FactoryPhoto(profile=profile, caption=caption, position=count)
+        photo.image.save(cleaned.image.name or "photo", cleaned.image, save=False)
+        photo.thumbnail.save(cleaned.thumbnail.name or "thumb", cleaned.thumbnail, save=False)
+        photo.save()
+        transaction.on_commit(public_version_bump)
+    return photo
+
+
+def factory_photo_delete(*, actor: Actor, photo_id: int) -> None:
+    profile = _profile_for(actor)
+    with transaction.atomic():
+        photo = FactoryPhoto.objects.filter(pk=photo_id, profile=profile).first()
+        if photo is None:
+            raise NotFound()
+        names = [photo.image.name, photo.thumbnail.name]
+        storage = photo.image.storage
+        photo.delete()
+
+        def remove_files() -> None:
+            for name in names:
+                if name:
+                    storage.delete(name)
+
+        transaction.on_commit(remove_files)
+        transaction.on_commit(public_version_bump)
 
 
 def verification_request(*, actor: Actor) -> SupplierProfile:

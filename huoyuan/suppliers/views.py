@@ -13,7 +13,7 @@ from huoyuan.core.errors import DomainError, NotFound
 from huoyuan.core.pagecache import cache_public_page
 from huoyuan.core.web import apply_error, page_view, paginate
 from huoyuan.suppliers import selectors, services
-from huoyuan.suppliers.forms import LogoForm, ProfileForm, VerificationForm
+from huoyuan.suppliers.forms import FactoryPhotoForm, LogoForm, ProfileForm, VerificationForm
 
 
 @cache_public_page()
@@ -72,7 +72,13 @@ def workbench_profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "suppliers/workbench_profile.html",
-        {"form": form, "profile": profile, "logo_form": LogoForm()},
+        {
+            "form": form,
+            "profile": profile,
+            "logo_form": LogoForm(),
+            "photo_form": FactoryPhotoForm(),
+            "photos": selectors.factory_photo_list(actor=actor),
+        },
     )
 
 
@@ -88,6 +94,33 @@ def workbench_logo(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(error.message))
     else:
         messages.error(request, _("Choose an image file to upload."))
+    return redirect("suppliers:workbench_profile")
+
+
+@require_POST
+@page_view(kind=OrganizationKind.SUPPLIER)
+def workbench_photo_add(request: HttpRequest) -> HttpResponse:
+    form = FactoryPhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.factory_photo_add(
+                actor=acting(request),
+                upload=form.cleaned_data["photo"],
+                caption=form.cleaned_data["caption"],
+            )
+            messages.success(request, _("Photo added."))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+    else:
+        messages.error(request, _("Choose an image file to upload."))
+    return redirect("suppliers:workbench_profile")
+
+
+@require_POST
+@page_view(kind=OrganizationKind.SUPPLIER)
+def workbench_photo_delete(request: HttpRequest, photo_id: int) -> HttpResponse:
+    services.factory_photo_delete(actor=acting(request), photo_id=photo_id)
+    messages.success(request, _("Photo removed."))
     return redirect("suppliers:workbench_profile")
 
 

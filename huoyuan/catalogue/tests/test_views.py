@@ -536,3 +536,30 @@ def test_workbench_list_shows_only_own_products(supplier_a, supplier_b, category
     html = supplier_b.client.get("/workbench/products/").content.decode()
     assert "B&#x27;s bowl" in html
     assert "A&#x27;s bowl" not in html
+
+
+def test_specifications_are_entered_one_per_line_and_shown_on_the_product_page(
+    supplier_a, category, anonymous
+):
+    data = form_data(
+        category, [RED], attributes="Material=Stoneware\n容量＝350ml\n\n", publish="on"
+    )
+    response = supplier_a.client.post("/workbench/products/new/", data)
+    product = Product.objects.get()
+    assert response.status_code == 302
+    assert product.attributes == {"Material": "Stoneware", "容量": "350ml"}
+    edit = supplier_a.client.get(f"/workbench/products/{product.pk}/").content.decode()
+    assert "Material=Stoneware\n容量=350ml</textarea>" in edit
+    page = anonymous.client.get(f"/p/{product.pk}/").content.decode()
+    assert "<dt>Material</dt><dd>Stoneware</dd>" in page
+
+
+def test_a_specification_without_a_value_is_refused_next_to_the_field(supplier_a, category):
+    response = supplier_a.client.post(
+        "/workbench/products/new/", form_data(category, [RED], attributes="Material")
+    )
+    assert response.status_code == 200
+    assert (
+        "Write one specification per line as &quot;name=value&quot;." in response.content.decode()
+    )
+    assert not Product.objects.exists()

@@ -507,3 +507,26 @@ def test_unknown_belt_is_refused_in_the_callers_language(supplier_a):
         "field": "belt",
     }
     assert _snapshot(supplier_a) == before
+
+
+def test_factory_photos_through_the_api(supplier_a):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 120, 30)).save(buffer, "PNG")
+    upload = SimpleUploadedFile("hall.png", buffer.getvalue(), content_type="image/png")
+    created = supplier_a.api(
+        "POST", "/api/supplier/profile/photos", {"photo": upload, "caption": "Hall"}
+    )
+    assert created.status_code == 201
+    body = created.json()
+    assert body["caption"] == "Hall"
+    assert body["url"].startswith("/media/factory/")
+    listed = supplier_a.api("GET", "/api/supplier/profile/photos").json()
+    assert listed == {"items": [body], "count": 1}
+    deleted = supplier_a.api("DELETE", f"/api/supplier/profile/photos/{body['id']}")
+    assert (deleted.status_code, deleted.json()) == (200, {"ok": True})
+    assert supplier_a.api("GET", "/api/supplier/profile/photos").json()["count"] == 0

@@ -496,3 +496,85 @@ def test_new_supplier_profiles_default_to_an_unverified_factory(supplier_a):
         VerificationLevel.NONE,
         "",
     )
+
+
+# --- factory photos ------------------------------------------------------------------------------
+
+
+def _photo_png(name: str = "floor.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 200)).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_factory_photos_are_added_in_order_with_captions(supplier_a):
+    from huoyuan.suppliers.services import factory_photo_add
+
+    first = factory_photo_add(
+        actor=supplier_a.actor, upload=_photo_png(), caption="  Moulding hall "
+    )
+    second = factory_photo_add(actor=supplier_a.actor, upload=_photo_png(), caption="")
+    assert [(p.caption, p.position) for p in (first, second)] == [("Moulding hall", 0), ("", 1)]
+    assert first.profile.organization_id == supplier_a.organization.pk
+    assert first.thumbnail.name != first.image.name
+
+
+def test_factory_photos_are_capped(supplier_a):
+    from huoyuan.suppliers.models import FactoryPhoto
+    from huoyuan.suppliers.services import MAX_FACTORY_PHOTOS, factory_photo_add
+
+    for _ in range(MAX_FACTORY_PHOTOS):
+        factory_photo_add(actor=supplier_a.actor, upload=_photo_png())
+    with pytest.raises(ValidationFailed) as caught:
+        factory_photo_add(actor=supplier_a.actor, upload=_photo_png())
+    assert caught.value.field == "photo"
+    assert FactoryPhoto.objects.count() == MAX_FACTORY_PHOTOS
+
+
+def test_a_factory_photo_that_is_not_an_image_is_refused(supplier_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huoyuan.suppliers.models import FactoryPhoto
+    from huoyuan.suppliers.services import factory_photo_add
+
+    with pytest.raises(ValidationFailed) as caught:
+        factory_photo_add(
+            actor=supplier_a.actor, upload=SimpleUploadedFile("x.png", b"<svg onload=alert(1)>")
+        )
+    assert caught.value.field == "photo"
+    assert FactoryPhoto.objects.count() == 0
+
+
+def test_another_suppliers_factory_photo_cannot_be_deleted(supplier_a, supplier_b):
+    from huoyuan.suppliers.models import FactoryPhoto
+    from huoyuan.suppliers.services import factory_photo_add, factory_photo_delete
+
+    photo = factory_photo_add(actor=supplier_a.actor, upload=_photo_png())
+    with pytest.raises(NotFound):
+        factory_photo_delete(actor=supplier_b.actor, photo_id=photo.pk)
+    assert FactoryPhoto.objects.filter(pk=photo.pk).exists()
+    factory_photo_delete(actor=supplier_a.actor, photo_id=photo.pk)
+    assert not FactoryPhoto.objects.exists()
+
+
+def test_a_buyer_cannot_add_factory_photos(buyer_x):
+    from huoyuan.suppliers.models import FactoryPhoto
+    from huoyuan.suppliers.services import factory_photo_add
+
+    with pytest.raises(PermissionDenied):
+        factory_photo_add(actor=buyer_x.actor, upload=_photo_png())
+    assert FactoryPhoto.objects.count() == 0
+
+
+def test_the_storefront_shows_factory_photos(supplier_a, anonymous):
+    from huoyuan.suppliers.services import factory_photo_add
+
+    photo = factory_photo_add(actor=supplier_a.actor, upload=_photo_png(), caption="Warehouse")
+    html = anonymous.client.get("/s/supplier-a/").content.decode()
+    assert photo.thumbnail.url in html
+    assert 'alt="Warehouse"' in html
