@@ -36,6 +36,7 @@ from huoyuan.catalogue.tests.factories import CategoryFactory, make_product, sku
 from huoyuan.suppliers.models import IndustrialBelt
 from huoyuan.suppliers.services import (
     belts_load,
+    factory_photo_add,
     supplier_profile_update,
     verification_request,
     verification_set,
@@ -75,6 +76,7 @@ class Size:
     invitations: int
     tokens: int  # besides the cast's own
     organizations: int  # besides the cast's own
+    photos: int  # supplier_a's factory photos
 
 
 SMALL = Size(
@@ -89,6 +91,7 @@ SMALL = Size(
     invitations=1,
     tokens=1,
     organizations=1,
+    photos=1,
 )
 LARGE = Size(
     products=25,
@@ -102,6 +105,7 @@ LARGE = Size(
     invitations=6,
     tokens=8,
     organizations=6,
+    photos=5,
 )
 
 
@@ -119,7 +123,7 @@ class Market:
         self.suppliers: list[Actor] = [self.actor("supplier_a"), self.actor("supplier_b")]
         self.extra_suppliers = 0
         self.products = self.categories = self.imports = self.members = 0
-        self.invitations = self.tokens = self.organizations = 0
+        self.invitations = self.tokens = self.organizations = self.photos = 0
         verification_request(actor=self.actor("supplier_a"))
         verification_set(
             actor=self.actor("operator"), organization_id=self.suppliers[1].organization_id, level=1
@@ -159,6 +163,11 @@ class Market:
                 email=f"invitee{self.invitations}@cast.test",
                 role=Role.STAFF,
                 accept_url="http://testserver/accounts/invitations/accept/",
+            )
+        while self.photos < size.photos:
+            self.photos += 1
+            factory_photo_add(
+                actor=self.actor("supplier_a"), upload=png(), caption=f"Hall {self.photos}"
             )
         while self.tokens < size.tokens:
             self.tokens += 1
@@ -284,6 +293,7 @@ BUDGETS = [
     page("supplier list", "anonymous", "/suppliers/", 4, "page"),
     page("workbench product list", "supplier_a", "/workbench/products/", 7, "page"),
     page("workbench imports list", "supplier_a", "/workbench/imports/", 6, "page"),
+    page("company profile with photos", "supplier_a", "/workbench/profile/", 7, "photos"),
     page("verification queue page", "operator", "/operator/verification/", 6, "page"),
     page("members page", "buyer_x", "/accounts/members/", 6, "members"),
     page("tokens page", "buyer_x", "/accounts/tokens/", 5, "tokens"),
@@ -296,6 +306,7 @@ BUDGETS = [
     endpoint("anonymous", "/api/suppliers/supplier-a/products", 5),
     endpoint("supplier_a", "/api/supplier/products", 5),
     endpoint("supplier_a", "/api/supplier/imports", 4),
+    endpoint("supplier_a", "/api/supplier/profile/photos", 4),
     endpoint("buyer_x", "/api/organization/members", 4),
     endpoint("buyer_x", "/api/tokens", 4),
     endpoint("operator", "/api/operator/verification-queue", 4),
