@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django import forms
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huoyuan.catalogue.contracts import ImportMode, PriceBreak, ProductInput, SkuInput
 from huoyuan.catalogue.models import Category, Product
+from huoyuan.catalogue.textformats import PairsMalformed, format_pairs, parse_pairs
 from huoyuan.core.errors import DomainError
 from huoyuan.core.money import MINOR_DIGITS, parse_amount
 from huoyuan.core.web import apply_error
@@ -61,13 +63,12 @@ class ProductForm(forms.Form):
     publish = forms.BooleanField(label=_("Publish now"), required=False)
 
     def clean_attributes(self) -> dict[str, str]:
-        result: dict[str, str] = {}
-        for line in filter(None, (x.strip() for x in self.cleaned_data["attributes"].splitlines())):
-            key, sep, value = line.replace("＝", "=").partition("=")
-            if not sep or not key.strip() or not value.strip():
-                raise forms.ValidationError(_('Write one specification per line as "name=value".'))
-            result[key.strip()] = value.strip()
-        return result
+        try:
+            return parse_pairs(self.cleaned_data["attributes"], per_line=True)
+        except PairsMalformed:
+            raise forms.ValidationError(
+                _('Write one specification per line as "name=value".')
+            ) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -80,7 +81,7 @@ class ProductForm(forms.Form):
         names = [n for n in cls.base_fields if n not in ("category", "publish", "attributes")]
         return {
             "category": product.category_id,
-            "attributes": "\n".join(f"{k}={v}" for k, v in product.attributes.items()),
+            "attributes": format_pairs(product.attributes, per_line=True),
             **{n: getattr(product, n) for n in names},
         }
 
@@ -124,14 +125,10 @@ class SkuForm(forms.Form):
         return pairs
 
     def clean_attributes(self) -> dict[str, str]:
-        raw = self.cleaned_data.get("attributes") or ""
-        result: dict[str, str] = {}
-        for part in filter(None, (p.strip() for p in raw.replace("；", ";").split(";"))):
-            key, sep, value = part.partition("=")
-            if not sep or not key.strip() or not value.strip():
-                raise forms.ValidationError(_('Write variants as "colour=Black; size=M".'))
-            result[key.strip()] = value.strip()
-        return result
+        try:
+            return parse_pairs(self.cleaned_data.get("attributes") or "")
+        except PairsMalformed:
+            raise forms.ValidationError(_('Write variants as "colour=Black; size=M".')) from None
 
     @staticmethod
     def initial_for(sku: Any) -> dict[str, Any]:
@@ -143,7 +140,7 @@ class SkuForm(forms.Form):
         currency = sku.product.currency
         row: dict[str, Any] = {
             "code": sku.code,
-            "attributes": "; ".join(f"{k}={v}" for k, v in sku.attributes.items()),
+            "attributes": format_pairs(sku.attributes),
             "stock": sku.stock,
             "moq": sku.moq,
             "dropship_price": money(sku.dropship_price_minor, currency),
@@ -194,23 +191,9 @@ def product_input_from_forms(form: ProductForm, skus: Any) -> ProductInput | Non
         category_id=data["category"].pk,
         skus=sku_inputs,
         **{
-            k: data[k]
-            for k in (
-                "title_zh_hans",
-                "title_en",
-                "title_de",
-                "description_zh_hans",
-                "description_en",
-                "description_de",
-                "currency",
-                "mixed_batch_moq",
-                "lead_time_days",
-                "weight_g",
-                "length_mm",
-                "width_mm",
-                "height_mm",
-                "attributes",
-            )
+            f.name: data[f.name]
+            for f in dataclasses.fields(ProductInput)
+            if f.name not in ("category_id", "skus")
         },
     )
 

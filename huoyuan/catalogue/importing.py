@@ -37,6 +37,7 @@ from huoyuan.catalogue.contracts import (
 from huoyuan.catalogue.errors import ImportRejected, PermissionDenied
 from huoyuan.catalogue.models import Category, ImportJob
 from huoyuan.catalogue.services import product_create, product_input_validate
+from huoyuan.catalogue.textformats import PairsMalformed, parse_pairs
 from huoyuan.core.errors import DomainError
 from huoyuan.core.money import parse_amount
 
@@ -162,15 +163,12 @@ def _required_int(row: dict[str, str], name: str) -> int:
 
 
 def _attributes(raw: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in raw.replace("；", ";").split(";"))):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ImportRejected(
-                _('Write attributes as "name=value; name=value".'), field="attributes"
-            )
-        pairs[key.strip()] = value.strip()
-    return pairs
+    try:
+        return parse_pairs(raw)
+    except PairsMalformed:
+        raise ImportRejected(
+            _('Write attributes as "name=value; name=value".'), field="attributes"
+        ) from None
 
 
 def _ladder(raw: str, currency: str) -> list[PriceBreak]:

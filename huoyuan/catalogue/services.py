@@ -19,7 +19,7 @@ from huoyuan.catalogue.errors import NotFound, PermissionDenied, ValidationFaile
 from huoyuan.catalogue.locks import product_lock_for_supplier
 from huoyuan.catalogue.models import Category, PriceTier, Product, ProductImage, Sku
 from huoyuan.catalogue.pricing import ladder_validate
-from huoyuan.core.images import clean_image
+from huoyuan.core.images import clean_image, delete_files_on_commit
 from huoyuan.core.money import MINOR_DIGITS
 from huoyuan.core.pagecache import public_version_bump
 
@@ -265,16 +265,8 @@ def product_image_delete(*, actor: Actor, product_id: int, image_id: int) -> Non
         image = product.images.filter(pk=image_id).first()
         if image is None:
             raise NotFound()
-        files = [image.image.name, image.thumbnail.name]
-        storage = image.image.storage
+        delete_files_on_commit(image.image, image.thumbnail)
         image.delete()
-
-        def remove_files() -> None:
-            for name in files:
-                if name:
-                    storage.delete(name)
-
-        transaction.on_commit(remove_files)
         transaction.on_commit(public_version_bump)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -101,3 +103,14 @@ def clean_image(upload: UploadedFile[bytes], *, field: str = "image") -> CleanIm
         width=picture.width,
         height=picture.height,
     )
+
+
+def delete_files_on_commit(*files: FieldFile) -> None:
+    """Remove stored files once the row that named them is gone for good (not on rollback)."""
+    doomed = [(f.storage, f.name) for f in files if f and f.name]
+
+    def remove() -> None:
+        for storage, name in doomed:
+            storage.delete(name)
+
+    transaction.on_commit(remove)

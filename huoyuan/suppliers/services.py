@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from huoyuan.accounts.contracts import Actor, OrganizationKind
 from huoyuan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from huoyuan.core.images import clean_image
+from huoyuan.core.images import clean_image, delete_files_on_commit
 from huoyuan.core.pagecache import public_version_bump
 from huoyuan.suppliers.contracts import BusinessType, VerificationLevel
 from huoyuan.suppliers.models import FactoryPhoto, IndustrialBelt, SupplierProfile
@@ -105,6 +105,7 @@ def supplier_logo_set(*, actor: Actor, upload: UploadedFile[bytes]) -> SupplierP
     cleaned = clean_image(upload, field="logo")
     with transaction.atomic():
         profile = _profile_for(actor)
+        delete_files_on_commit(profile.logo)  # the logo it replaces
         profile.logo.save(cleaned.thumbnail.name or "logo", cleaned.thumbnail, save=True)
         transaction.on_commit(public_version_bump)
     return profile
@@ -143,16 +144,8 @@ def factory_photo_delete(*, actor: Actor, photo_id: int) -> None:
         photo = FactoryPhoto.objects.filter(pk=photo_id, profile=profile).first()
         if photo is None:
             raise NotFound()
-        names = [photo.image.name, photo.thumbnail.name]
-        storage = photo.image.storage
+        delete_files_on_commit(photo.image, photo.thumbnail)
         photo.delete()
-
-        def remove_files() -> None:
-            for name in names:
-                if name:
-                    storage.delete(name)
-
-        transaction.on_commit(remove_files)
         transaction.on_commit(public_version_bump)
 
 

@@ -6,12 +6,11 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from PIL import Image
 
 from huoyuan.accounts.models import Organization
 from huoyuan.catalogue.tests.factories import make_product
-from huoyuan.suppliers.models import IndustrialBelt, SupplierProfile
+from huoyuan.suppliers.models import SupplierProfile
 from huoyuan.suppliers.services import supplier_profile_update, verification_request
 
 pytestmark = pytest.mark.django_db
@@ -42,39 +41,6 @@ WRONG_KIND = {
     "message": "Switch to an organization of the right kind to do this.",
     "field": None,
 }
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def yiwu(db):
-    return IndustrialBelt.objects.create(
-        slug="yiwu",
-        name_zh_hans="义乌小商品",
-        name_en="Yiwu small commodities",
-        name_de="Yiwu Kleinwaren",
-        province="浙江",
-        city="义乌",
-        position=0,
-    )
-
-
-@pytest.fixture
-def dehua(db):
-    return IndustrialBelt.objects.create(
-        slug="dehua",
-        name_zh_hans="德化陶瓷",
-        name_en="Dehua ceramics",
-        name_de="Dehua Keramik",
-        province="福建",
-        city="德化",
-        position=1,
-    )
 
 
 def _profile(person):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from huoyuan.accounts.models import Organization
@@ -54,39 +54,6 @@ EDITABLE = (
     "verification_requested_at",
     "verified_at",
 )
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def yiwu(db):
-    return IndustrialBelt.objects.create(
-        slug="yiwu",
-        name_zh_hans="义乌小商品",
-        name_en="Yiwu small commodities",
-        name_de="Yiwu Kleinwaren",
-        province="浙江",
-        city="义乌",
-        position=0,
-    )
-
-
-@pytest.fixture
-def dehua(db):
-    return IndustrialBelt.objects.create(
-        slug="dehua",
-        name_zh_hans="德化陶瓷",
-        name_en="Dehua ceramics",
-        name_de="Dehua Keramik",
-        province="福建",
-        city="德化",
-        position=1,
-    )
 
 
 def _snapshot(person):
@@ -578,3 +545,16 @@ def test_the_storefront_shows_factory_photos(supplier_a, anonymous):
     html = anonymous.client.get("/s/supplier-a/").content.decode()
     assert photo.thumbnail.url in html
     assert 'alt="Warehouse"' in html
+
+
+def test_a_new_logo_replaces_the_old_file(supplier_a, django_capture_on_commit_callbacks):
+    from huoyuan.suppliers.services import supplier_logo_set
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = supplier_logo_set(actor=supplier_a.actor, upload=_photo_png()).logo
+        old_name, storage = first.name, first.storage
+    with django_capture_on_commit_callbacks(execute=True):
+        second = supplier_logo_set(actor=supplier_a.actor, upload=_photo_png()).logo
+    assert second.name != old_name
+    assert storage.exists(second.name)
+    assert not storage.exists(old_name)
