@@ -90,7 +90,6 @@ def demo(args: argparse.Namespace) -> int:
 
     print(f"huoyuan demo: data in {settings.DATA_DIR}")
     _manage("migrate", "--no-input", "-v", "0")
-    _manage("createcachetable")
     _manage("seed_demo", "--seed", str(args.seed))
     # A wildcard bind address is not something to click: show loopback for it instead.
     shown = "127.0.0.1" if args.host in WILDCARD_HOSTS else args.host

@@ -107,3 +107,23 @@ def test_a_bad_setting_stops_the_command_with_a_message_not_a_traceback(tmp_path
     assert result.returncode == 2
     assert "HUOYUAN_DEBUG='maybe' is not a boolean" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_logins_are_printed_on_every_start_not_only_the_first(tmp_path: Path) -> None:
+    env = _env(tmp_path / "data")
+    command = [str(HUOYUAN), "manage", "seed_demo", "--suppliers", "2", "--products", "5"]
+    subprocess.run(  # noqa: S603
+        [str(HUOYUAN), "manage", "migrate", "-v", "0"], cwd=tmp_path, env=env, check=True
+    )
+    first = subprocess.run(  # noqa: S603
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    again = subprocess.run(  # noqa: S603
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert "Demo data created." in first
+    assert "Demo data is already there" in again
+    for output in (first, again):
+        assert "Demo logins (password: huoyuan-demo-2026):" in output
+        assert "supplier@demo.huoyuan.test" in output
+        assert "operator@demo.huoyuan.test" in output

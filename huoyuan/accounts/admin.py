@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from huoyuan.accounts.models import ApiToken, Invitation, Membership, Organization, User
+from huoyuan.core.admin import PublicContentAdmin
 
 
 @admin.register(User)
@@ -27,7 +28,7 @@ class MembershipInline(admin.TabularInline[Membership, Organization]):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin[Organization]):
+class OrganizationAdmin(PublicContentAdmin):
     list_display = ["name", "kind", "slug", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "slug"]

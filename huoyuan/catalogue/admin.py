@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from huoyuan.catalogue.models import Category, ImportJob, Product
+from huoyuan.core.admin import PublicContentAdmin
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin[Category]):
+class CategoryAdmin(PublicContentAdmin):
     list_display = ["path", "slug", "name_zh_hans", "name_en", "name_de"]
     search_fields = ["slug", "name_zh_hans", "name_en", "name_de"]
     ordering = ["path"]
@@ -12,7 +13,14 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin[Product]):
-    """Read-mostly for the operator: suppliers edit through the workbench so rules are checked."""
+    """Read-only for the operator: products change through the workbench, where every rule is
+    checked (ladders, MOQ, summaries); taking listings down is a moderation feature to come."""
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
 
     list_display = [
         "pk",

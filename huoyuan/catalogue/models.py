@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from huoyuan.catalogue.contracts import ImportMode, ImportStatus, ProductStatus
+from huoyuan.core.fields import OrderedPairsField
 from huoyuan.core.i18n import LocalizedFieldsMixin
 
 
@@ -47,7 +48,7 @@ class Product(LocalizedFieldsMixin, models.Model):
     description_zh_hans = models.TextField(_("description (Chinese)"), blank=True, max_length=20000)
     description_en = models.TextField(_("description (English)"), blank=True, max_length=20000)
     description_de = models.TextField(_("description (German)"), blank=True, max_length=20000)
-    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    attributes = OrderedPairsField(_("attributes"), default=dict, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     mixed_batch_moq = models.PositiveIntegerField(_("mixed-batch MOQ"), null=True, blank=True)
     lead_time_days = models.PositiveSmallIntegerField(_("lead time (days)"), default=3)
@@ -90,7 +91,7 @@ class Product(LocalizedFieldsMixin, models.Model):
 class Sku(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
     code = models.CharField(_("SKU code"), max_length=64)
-    attributes = models.JSONField(_("variant"), default=dict, blank=True)
+    attributes = OrderedPairsField(_("variant"), default=dict, blank=True)
     stock = models.PositiveIntegerField(_("stock"), default=0)
     moq = models.PositiveIntegerField(_("MOQ"), default=1)
     dropship_price_minor = models.BigIntegerField(_("dropship price"), null=True, blank=True)

@@ -1,6 +1,13 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from huoyuan.core.models import ExchangeRate
+from huoyuan.core.pagecache import public_version_bump
+from huoyuan.core.selectors import forget_exchange_rates
 
 
 @admin.register(ExchangeRate)
@@ -11,3 +18,21 @@ class ExchangeRateAdmin(admin.ModelAdmin[ExchangeRate]):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        transaction.on_commit(forget_exchange_rates)
+        transaction.on_commit(public_version_bump)
+
+
+class PublicContentAdmin(admin.ModelAdmin[Any]):
+    """Admin for things public pages show: every change moves the page cache's version."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(public_version_bump)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        transaction.on_commit(public_version_bump)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(public_version_bump)

@@ -53,6 +53,19 @@ class DemoLogin:
     role: str
 
 
+def demo_logins() -> list[DemoLogin]:
+    """The accounts worth trying first; the same for every seed."""
+    return [
+        DemoLogin(_email("operator"), "operator"),
+        *(
+            DemoLogin(_email(local), f"buyer ({BuyerType(kind).label})")
+            for local, _n, kind in BUYERS
+        ),
+        DemoLogin(_email("supplier"), "supplier"),
+        DemoLogin(_email("supplier02"), "supplier"),
+    ]
+
+
 def _email(local: str) -> str:
     return f"{local}@{DEMO_DOMAIN}"
 
@@ -98,7 +111,6 @@ def seed(
     belt_data = {
         b["slug"]: b for b in json.loads((DATA / "belts.json").read_text(encoding="utf-8"))
     }
-    logins: list[DemoLogin] = []
     hashed = make_password(DEMO_PASSWORD)  # once: hashing is slow on purpose
     with transaction.atomic():
         category_tree_load(path=DATA / "categories.json")
@@ -118,7 +130,6 @@ def seed(
         operator.save(update_fields=["is_staff", "is_superuser"])
         operator_organization_create(user=operator, name="huoyuan 平台运营")
         operator_actor = _actor(operator)
-        logins.append(DemoLogin(_email("operator"), "operator"))
 
         for local, name, kind in BUYERS:
             user_signup(
@@ -130,7 +141,6 @@ def seed(
                 organization_name=name,
                 buyer_type=kind,
             )
-            logins.append(DemoLogin(_email(local), f"buyer ({BuyerType(kind).label})"))
 
         belts = list(belt_list())
         supplier_actors: list[tuple[Actor, list[tuple[str, str]]]] = []
@@ -179,8 +189,6 @@ def seed(
                 )
             fitting = [pair for pair in leaves if pair[0] in roots] or leaves
             supplier_actors.append((actor, fitting))
-            if index < 2:
-                logins.append(DemoLogin(_email(local), "supplier"))
             report("suppliers", index + 1, suppliers)
         # A second organization for the first buyer shows switching between organizations.
         first_buyer = _actor_user(_email("buyer"))
@@ -250,7 +258,7 @@ def seed(
             )
             if (index + 1) % 50 == 0 or index + 1 == products:
                 report("products", index + 1, products)
-    return logins
+    return demo_logins()
 
 
 def _actor_user(email: str) -> Any:

@@ -175,14 +175,17 @@ def verification_set(*, actor: Actor, organization_id: int, level: int) -> Suppl
         )
         if profile is None:
             raise NotFound()
-        profile.verification_level = level
-        profile.verification_requested_at = None
-        profile.verified_at = timezone.now() if level else None
-        profile.save(
-            update_fields=["verification_level", "verification_requested_at", "verified_at"]
-        )
-        transaction.on_commit(public_version_bump)
+        verification_record(profile=profile, level=level)
     return profile
+
+
+def verification_record(*, profile: SupplierProfile, level: int) -> None:
+    """Write a verification decision (the caller has checked who decides: operator or admin)."""
+    profile.verification_level = level
+    profile.verification_requested_at = None
+    profile.verified_at = timezone.now() if level else None
+    profile.save(update_fields=["verification_level", "verification_requested_at", "verified_at"])
+    transaction.on_commit(public_version_bump)
 
 
 def belts_load(*, path: Path) -> int:

@@ -87,3 +87,19 @@ def test_status_follows_the_transition_table(supplier_a, category):
     assert caught.value.field == "status"
     product.refresh_from_db()
     assert product.status == "archived"
+
+
+def test_variant_and_specification_order_survives_the_database(supplier_a, category):
+    product = make_product(
+        supplier_a.actor,
+        category,
+        attributes={"Material": "Stoneware", "容量": "350ml", "Glaze": "Matte"},
+        skus=[sku("BOWL-M", attributes={"colour": "Red", "size": "M"})],
+    )
+    product = Product.objects.get(pk=product.pk)
+    assert list(product.attributes.items()) == [
+        ("Material", "Stoneware"),
+        ("容量", "350ml"),
+        ("Glaze", "Matte"),
+    ]
+    assert product.skus.get().label == "Red / M"

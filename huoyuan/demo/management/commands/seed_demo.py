@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
-from huoyuan.demo.seed import DEMO_DOMAIN, DEMO_PASSWORD, seed
+from huoyuan.demo.seed import DEMO_DOMAIN, DEMO_PASSWORD, DemoLogin, demo_logins, seed
 
 
 class Command(BaseCommand):
@@ -21,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if get_user_model().objects.filter(email__endswith="@" + DEMO_DOMAIN).exists():
             self.stdout.write("Demo data is already there; nothing to do.")
+            self._print_logins(demo_logins())
             return
         if options["suppliers"] < 1 or options["products"] < 0:
             self.stderr.write("--suppliers must be at least 1 and --products at least 0.")
@@ -43,8 +44,10 @@ class Command(BaseCommand):
             products=options["products"],
             progress=progress,
         )
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo data created. Logins (password: {DEMO_PASSWORD}):")
-        )
+        self.stdout.write(self.style.SUCCESS("Demo data created."))
+        self._print_logins(logins)
+
+    def _print_logins(self, logins: list[DemoLogin]) -> None:
+        self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.email:<40} {login.role}")
