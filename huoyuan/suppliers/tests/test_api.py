@@ -12,29 +12,11 @@ from huoyuan.accounts.models import Organization
 from huoyuan.catalogue.tests.factories import make_product
 from huoyuan.suppliers.models import SupplierProfile
 from huoyuan.suppliers.services import supplier_profile_update, verification_request
+from huoyuan.suppliers.tests.support import EDITABLE
 
 pytestmark = pytest.mark.django_db
 
 PROFILE = "/api/supplier/profile"
-EDITABLE = (
-    "business_type",
-    "belt_id",
-    "tagline",
-    "description",
-    "province",
-    "city",
-    "founded_year",
-    "floor_area_m2",
-    "staff_count",
-    "monthly_capacity",
-    "oem",
-    "odm",
-    "certifications",
-    "patents_count",
-    "verification_level",
-    "verification_requested_at",
-    "verified_at",
-)
 NOT_FOUND = {"code": "not_found", "message": "Not found.", "field": None}
 WRONG_KIND = {
     "code": "wrong_organization_kind",

@@ -31,29 +31,9 @@ from huoyuan.suppliers.services import (
     verification_request,
     verification_set,
 )
+from huoyuan.suppliers.tests.support import EDITABLE
 
 pytestmark = pytest.mark.django_db
-
-EDITABLE = (
-    "business_type",
-    "belt_id",
-    "tagline",
-    "description",
-    "province",
-    "city",
-    "founded_year",
-    "floor_area_m2",
-    "staff_count",
-    "monthly_capacity",
-    "oem",
-    "odm",
-    "certifications",
-    "patents_count",
-    "logo",
-    "verification_level",
-    "verification_requested_at",
-    "verified_at",
-)
 
 
 def _snapshot(person):
