@@ -230,7 +230,8 @@ MARKETPLACE_NAME = _("huoyuan")
 
 # --- static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Production serves collected files; the demo serves straight from the apps (no folder needed).
+STATIC_ROOT = DATA_DIR / "static" if PRODUCTION else None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

@@ -31,7 +31,7 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
-def _server_command(host: str, port: int, workers: int) -> list[str]:
+def _server_command(host: str, port: int, workers: int, threads: int = 8) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -46,6 +46,9 @@ def _server_command(host: str, port: int, workers: int) -> list[str]:
         "--workers",
         str(workers),
         "--no-ws",
+        # Threads per worker that run Django; more only queue on the database and the GIL.
+        "--blocking-threads",
+        str(threads),
     ]
 
 
