@@ -224,3 +224,11 @@ def test_an_unknown_language_changes_nothing(anonymous):
     )
     assert (response.status_code, response["Location"]) == (302, "/")
     assert "django_language" not in anonymous.client.cookies
+
+
+def test_each_language_is_named_in_itself_whatever_the_page_language(anonymous):
+    for accept in ("zh-hans", "en", "de"):
+        html = anonymous.client.get("/suppliers/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+        assert ">简体中文</a>" in html
+        assert ">English</a>" in html
+        assert ">Deutsch</a>" in html
