@@ -27,13 +27,22 @@ class ProductForm(forms.Form):
     title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
     title_de = forms.CharField(label=_("Title (German)"), max_length=200, required=False)
     description_zh_hans = forms.CharField(
-        label=_("Description (Chinese)"), widget=forms.Textarea, required=False, max_length=20000
+        label=_("Description (Chinese)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=20000,
     )
     description_en = forms.CharField(
-        label=_("Description (English)"), widget=forms.Textarea, required=False, max_length=20000
+        label=_("Description (English)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=20000,
     )
     description_de = forms.CharField(
-        label=_("Description (German)"), widget=forms.Textarea, required=False, max_length=20000
+        label=_("Description (German)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=20000,
     )
     currency = forms.ChoiceField(
         label=_("Currency"), choices=[(c, c) for c in MINOR_DIGITS], initial="CNY"
