@@ -8,6 +8,7 @@ secret key). Bad values stop the process with a message naming the variable.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from pathlib import Path
 
@@ -44,6 +45,18 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+# --- payments ----------------------------------------------------------------------------------
+# The sandbox provider signs its webhooks with this secret (derived from the secret key unless
+# set). Deliveries go over HTTP to HUOYUAN_SANDBOX_WEBHOOK_URL when set (the demo points it at
+# itself), else straight to the same handler in-process.
+SANDBOX_WEBHOOK_SECRET = (
+    env_str("HUOYUAN_SANDBOX_WEBHOOK_SECRET", "")
+    or hashlib.sha256(f"sandbox-webhook:{SECRET_KEY}".encode()).hexdigest()
+)
+SANDBOX_WEBHOOK_URL = env_str("HUOYUAN_SANDBOX_WEBHOOK_URL", "")
+# Like a real provider: some deliveries twice, some late, some in the wrong order.
+SANDBOX_CHAOS = env_bool("HUOYUAN_SANDBOX_CHAOS", True)
 ALLOWED_HOSTS = env_list("HUOYUAN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("HUOYUAN_CSRF_TRUSTED_ORIGINS", [])
 
@@ -63,6 +76,10 @@ INSTALLED_APPS = [
     "huoyuan.accounts",
     "huoyuan.suppliers",
     "huoyuan.catalogue",
+    "huoyuan.notifications",
+    "huoyuan.ledger",
+    "huoyuan.orders",
+    "huoyuan.payments",
     "huoyuan.search",
     "huoyuan.demo",
 ]
@@ -214,6 +231,8 @@ if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
     }
 MAILERS = {"default": _MAILER}
 DEFAULT_FROM_EMAIL = env_str("HUOYUAN_FROM_EMAIL", "huoyuan <noreply@localhost>")
+# Where links in emails point (notifications, invitations sent by background jobs).
+SITE_URL = env_str("HUOYUAN_SITE_URL", "http://127.0.0.1:8000")
 
 # --- languages and money ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -22,3 +22,4 @@ WHITENOISE_AUTOREFRESH = True
 LANGUAGE_CODE = "en"
 # Query budgets pin the cost of a real render; the page cache has tests of its own.
 PAGE_CACHE_SECONDS = 0
+SANDBOX_CHAOS = False

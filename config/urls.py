@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("huoyuan.catalogue.urls")),
     path("", include("huoyuan.suppliers.urls")),
     path("", include("huoyuan.search.urls")),
+    path("", include("huoyuan.orders.urls")),
+    path("", include("huoyuan.payments.urls")),
     path("accounts/", include("huoyuan.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -16,21 +16,17 @@ Every unsafe request by someone who may not write asserts that no row changed.
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from PIL import Image
 
 from config.api import api
 from huoyuan.accounts.contracts import Role
@@ -41,60 +37,54 @@ from huoyuan.catalogue.importing import import_job_start
 from huoyuan.catalogue.models import Category, ImportJob, PriceTier, Product, ProductImage, Sku
 from huoyuan.catalogue.services import product_image_add
 from huoyuan.catalogue.tests.factories import make_product
+from huoyuan.core.models import AuditEvent
+from huoyuan.ledger.models import Account as LedgerAccount
+from huoyuan.ledger.models import Entry as LedgerEntry
+from huoyuan.notifications.models import Notification
+from huoyuan.orders.models import (
+    Address,
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Review,
+    Shipment,
+)
+from huoyuan.payments.models import Payment, Payout, PayoutAccount, WebhookEvent
 from huoyuan.suppliers.models import FactoryPhoto, IndustrialBelt, SupplierProfile
 from huoyuan.suppliers.services import factory_photo_add
+from tests.matrix import (
+    CAST,
+    LOGIN,
+    NONE,
+    SIGNUP,
+    Row,
+    Status,
+    World,
+    buyer_x_api,
+    buyer_x_page,
+    call,
+    csv_file,
+    everyone,
+    expect,
+    member_api,
+    operator_api,
+    operator_page,
+    page,
+    png,
+    product_form,
+    product_in,
+    signed_in,
+    supplier_a_api,
+    supplier_a_page,
+    supplier_api,
+    supplier_page,
+)
+from tests.matrix_trade_api import TRADE_API_ROWS
+from tests.matrix_trade_pages import TRADE_PAGE_ROWS
 
 if TYPE_CHECKING:
     from conftest import Person
-
-CAST = ("anonymous", "buyer_x", "buyer_y", "supplier_a", "supplier_b", "operator")
-LOGIN = "login"  # a 302 to the login page
-Status = int | str
-DENIALS: set[Status] = {LOGIN, 400, 401, 403, 404, 405}
-
-# --- test data -------------------------------------------------------------------------------
-
-
-def png(name: str = "pixel.png") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (180, 30, 40)).save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-def csv_file() -> SimpleUploadedFile:
-    content = (
-        "product_ref,category,title_en,sku_code,stock,ladder\nP1,tableware,Cup,CUP-1,10,2:3.50\n"
-    )
-    return SimpleUploadedFile("products.csv", content.encode(), content_type="text/csv")
-
-
-@dataclass
-class World:
-    """The objects rows point at; private ones belong to supplier_a or buyer_x."""
-
-    cast: dict[str, Person]
-    category: Category
-    product_a: Product
-    draft_a: Product
-    image_a: ProductImage
-    job_a: ImportJob
-    photo_a: FactoryPhoto
-    staff_x: Membership
-    invitation_x: Invitation
-    invitation_token: str
-    token_x: ApiToken
-
-    def ref(self, ref: str) -> Any:
-        """A URL argument: "org:<person>" is their organization's id, a field name its object's
-        id (or the value itself), anything else is taken literally (slugs)."""
-        if ref.startswith("org:"):
-            organization = self.cast[ref[4:]].organization
-            assert organization is not None
-            return organization.pk
-        if ref in self.__dataclass_fields__:
-            value = getattr(self, ref)
-            return getattr(value, "pk", value)
-        return ref
 
 
 @pytest.fixture
@@ -130,148 +120,6 @@ def world(cast: dict[str, Person], category: Category) -> World:
         token_x=token_x,
     )
 
-
-def product_form(w: World, title: str = "Matrix bowl") -> dict[str, Any]:
-    """What the workbench product form posts: the product fields plus one SKU row."""
-    return {
-        "category": w.category.pk,
-        "title_en": title,
-        "currency": "CNY",
-        "lead_time_days": 3,
-        "sku-TOTAL_FORMS": 1,
-        "sku-INITIAL_FORMS": 0,
-        "sku-MIN_NUM_FORMS": 1,
-        "sku-MAX_NUM_FORMS": 100,
-        "sku-0-code": "MX-1",
-        "sku-0-stock": 10,
-        "sku-0-moq": 2,
-        "sku-0-q1": 2,
-        "sku-0-p1": "12.50",
-    }
-
-
-def product_in(title: str = "Matrix bowl") -> dict[str, Any]:
-    """A valid ProductIn body."""
-    return {
-        "category": "tableware",
-        "title_en": title,
-        "skus": [
-            {
-                "code": "MX-1",
-                "attributes": {"colour": "Red"},
-                "stock": 10,
-                "moq": 2,
-                "ladder": [{"min_quantity": 2, "unit_price": "12.50"}],
-            }
-        ],
-    }
-
-
-# --- the table -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    kind: str  # "page" or "api"
-    method: str
-    key: str | tuple[str, str]  # URL name (pages) or (METHOD, path template) (API operations)
-    expect: dict[str, Status]
-    refs: tuple[str, ...] = ()  # the URL's arguments, see World.ref
-    data: Callable[[World], Any] | None = None
-    note: str = ""
-    # Who may change data with this request; None: everyone whose answer is not a denial.
-    writes: frozenset[str] | None = None
-    bugs: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        target = self.key if isinstance(self.key, str) else self.key[1]
-        return f"{self.kind} {self.method} {target}" + (f" ({self.note})" if self.note else "")
-
-    def url(self, w: World) -> str:
-        args = [w.ref(ref) for ref in self.refs]
-        if isinstance(self.key, str):
-            return reverse(self.key, args=args)
-        values = iter(args)
-        return re.sub(r"\{\w+\}", lambda _match: str(next(values)), self.key[1])
-
-    def may_write(self, person: str) -> bool:
-        if self.writes is not None:
-            return person in self.writes
-        return self.expect[person] not in DENIALS
-
-
-def page(method: str, name: str, expected: dict[str, Status], *refs: str, **kw: Any) -> Row:
-    return Row("page", method, name, expected, refs, **kw)
-
-
-def call(method: str, path: str, expected: dict[str, Status], *refs: str, **kw: Any) -> Row:
-    return Row("api", method, (method, path), expected, refs, **kw)
-
-
-def expect(default: Status, **cells: Status) -> dict[str, Status]:
-    unknown = set(cells) - set(CAST)
-    assert not unknown, unknown
-    return {person: cells.get(person, default) for person in CAST}
-
-
-def everyone(status: Status) -> dict[str, Status]:
-    return expect(status)
-
-
-def signed_in(status: Status) -> dict[str, Status]:
-    """Any member of any organization; anonymous goes to the login page."""
-    return expect(status, anonymous=LOGIN)
-
-
-def supplier_page(status: Status) -> dict[str, Status]:
-    return expect(404, anonymous=LOGIN, supplier_a=status, supplier_b=status)
-
-
-def supplier_a_page(status: Status) -> dict[str, Status]:
-    """supplier_a's object: supplier_b is another tenant, the others the wrong kind."""
-    return expect(404, anonymous=LOGIN, supplier_a=status)
-
-
-def buyer_x_page(status: Status) -> dict[str, Status]:
-    return expect(404, anonymous=LOGIN, buyer_x=status)
-
-
-def operator_page(status: Status) -> dict[str, Status]:
-    return expect(404, anonymous=LOGIN, operator=status)
-
-
-def member_api(status: int) -> dict[str, Status]:
-    return expect(status, anonymous=401)
-
-
-def supplier_api(status: int) -> dict[str, Status]:
-    return expect(403, anonymous=401, supplier_a=status, supplier_b=status)
-
-
-def supplier_a_api(status: int) -> dict[str, Status]:
-    return expect(403, anonymous=401, supplier_a=status, supplier_b=404)
-
-
-def buyer_x_api(status: int) -> dict[str, Status]:
-    return expect(404, anonymous=401, buyer_x=status)
-
-
-def operator_api(status: int) -> dict[str, Status]:
-    return expect(403, anonymous=401, operator=status)
-
-
-def bug(reason: str, *people: str) -> dict[str, str]:
-    return dict.fromkeys(people, reason)
-
-
-NONE = frozenset[str]()
-SIGNUP = {
-    "email": "newcomer@cast.test",
-    "password": "correct-horse-battery-9",
-    "organization_kind": "buyer",
-    "organization_name": "Newcomer Shop",
-}
 
 # fmt: off
 ROWS: list[Row] = [
@@ -420,6 +268,7 @@ ROWS: list[Row] = [
          "org:supplier_a", data=lambda w: {"level": 1}),
 ]
 # fmt: on
+ROWS += TRADE_API_ROWS + TRADE_PAGE_ROWS
 
 
 def _cells() -> Iterator[Any]:
@@ -449,6 +298,21 @@ SNAPSHOT: list[tuple[type[Any], tuple[str, ...]]] = [
     (ProductImage, ()),
     (ImportJob, ()),
     (FactoryPhoto, ()),
+    (Address, ()),
+    (CartLine, ("updated_at",)),
+    (Order, ()),
+    (OrderLine, ()),
+    (OrderEvent, ()),
+    (Shipment, ()),
+    (Review, ()),
+    (Payment, ()),
+    (Payout, ()),
+    (PayoutAccount, ("updated_at",)),
+    (WebhookEvent, ()),
+    (LedgerAccount, ()),
+    (LedgerEntry, ()),
+    (Notification, ()),
+    (AuditEvent, ()),
 ]
 
 
@@ -463,9 +327,7 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
 # --- running a cell --------------------------------------------------------------------------
 
 
-def request(row: Row, person: Person, w: World) -> HttpResponse:
-    url = row.url(w)
-    data = row.data(w) if row.data else None
+def request(row: Row, person: Person, url: str, data: Any) -> HttpResponse:
     if row.kind == "api":
         return person.api(row.method, url, data)
     if row.method == "GET":
@@ -496,9 +358,12 @@ def assert_status(row: Row, response: HttpResponse, expected: Status) -> None:
 @pytest.mark.parametrize(("row", "person"), list(_cells()))
 def test_authorization(row: Row, person: str, world: World) -> None:
     who = world.cast[person]
+    # Resolve arguments first: that may build the trade world, which is not the request's doing.
+    url = row.url(world)
+    data = row.data(world) if row.data else None
     unsafe = row.method != "GET"
     before = snapshot() if unsafe else None
-    response = request(row, who, world)
+    response = request(row, who, url, data)
     assert_status(row, response, row.expect[person])
     if before is not None and not row.may_write(person):
         assert snapshot() == before, "a request that may not write changed data"

@@ -5,7 +5,7 @@ import hashlib
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from huoyuan.accounts.contracts import Actor, OrganizationKind
+from huoyuan.accounts.contracts import MANAGER_ROLES, Actor, OrganizationKind
 from huoyuan.accounts.errors import NotFound
 from huoyuan.accounts.models import ApiToken, Invitation, Membership, Organization, User
 
@@ -102,3 +102,20 @@ def api_token_authenticate(*, raw: str) -> tuple[User, Membership] | None:
 
 def operator_organization_ids() -> QuerySet[Organization]:
     return Organization.objects.filter(kind=OrganizationKind.OPERATOR)
+
+
+def organization_notify_emails(*, organization_id: int) -> list[str]:
+    """Who hears about an organization's orders by email: its owners and admins."""
+    return list(
+        Membership.objects.filter(
+            organization_id=organization_id,
+            role__in=list(MANAGER_ROLES),
+            user__is_active=True,
+        )
+        .order_by("pk")
+        .values_list("user__email", flat=True)
+    )
+
+
+def organization_names(*, ids: list[int]) -> dict[int, str]:
+    return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))

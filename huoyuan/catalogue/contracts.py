@@ -51,6 +51,7 @@ class SkuInput:
     ladder: list[PriceBreak]
     dropship_price_minor: int | None = None
     sample_price_minor: int | None = None
+    sample_limit: int = 2
 
 
 @dataclass(frozen=True, slots=True)

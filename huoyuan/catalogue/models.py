@@ -92,8 +92,14 @@ class Sku(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
     code = models.CharField(_("SKU code"), max_length=64)
     attributes = OrderedPairsField(_("variant"), default=dict, blank=True)
+    # ``stock`` is what may still be ordered; units in unpaid or unshipped orders sit in
+    # ``reserved`` and shipped units in ``sold``: stock + reserved + sold only moves when the
+    # supplier edits stock (audited). The trade loop moves them with conditional F() updates.
     stock = models.PositiveIntegerField(_("stock"), default=0)
+    reserved = models.PositiveIntegerField(_("reserved"), default=0)
+    sold = models.PositiveBigIntegerField(_("sold"), default=0)
     moq = models.PositiveIntegerField(_("MOQ"), default=1)
+    sample_limit = models.PositiveSmallIntegerField(_("samples per order"), default=2)
     dropship_price_minor = models.BigIntegerField(_("dropship price"), null=True, blank=True)
     sample_price_minor = models.BigIntegerField(_("sample price"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -103,6 +109,7 @@ class Sku(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["product", "code"], name="sku_code_unique_per_product"),
             models.CheckConstraint(condition=Q(stock__gte=0), name="sku_stock_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="sku_reserved_not_negative"),
             models.CheckConstraint(condition=Q(moq__gte=1), name="sku_moq_positive"),
             models.CheckConstraint(
                 condition=Q(dropship_price_minor__isnull=True) | Q(dropship_price_minor__gte=0),

@@ -153,3 +153,35 @@ def import_job_get(*, actor: Actor, job_id: int) -> ImportJob:
     if job is None:
         raise NotFound()
     return job
+
+
+def skus_for_trade(*, sku_ids: list[int]) -> dict[int, Sku]:
+    """SKUs with their product, supplier and ladder, for carts and checkout (three queries)."""
+    skus = (
+        Sku.objects.filter(pk__in=sku_ids)
+        .select_related("product", "product__supplier", "product__supplier__supplier_profile")
+        .prefetch_related("tiers")
+    )
+    return {s.pk: s for s in skus}
+
+
+def sku_get_public(*, sku_id: int) -> Sku:
+    """A SKU of a published product (what a buyer may put in a cart)."""
+    found = (
+        Sku.objects.filter(pk=sku_id, product__status=ProductStatus.PUBLISHED)
+        .select_related("product")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def sku_stock_levels(*, sku_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """sku id -> (available stock, reserved units)."""
+    return {
+        pk: (stock, reserved)
+        for pk, stock, reserved in Sku.objects.filter(pk__in=sku_ids).values_list(
+            "pk", "stock", "reserved"
+        )
+    }

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 
 from huoyuan.accounts.contracts import Actor
 from huoyuan.catalogue.contracts import PriceBreak, ProductInput, ProductStatus, SkuInput
-from huoyuan.catalogue.errors import NotFound, PermissionDenied, ValidationFailed
+from huoyuan.catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from huoyuan.catalogue.locks import product_lock_for_supplier
 from huoyuan.catalogue.models import Category, PriceTier, Product, ProductImage, Sku
 from huoyuan.catalogue.pricing import ladder_validate
 from huoyuan.core.images import clean_image, delete_files_on_commit
 from huoyuan.core.money import MINOR_DIGITS
 from huoyuan.core.pagecache import public_version_bump
+from huoyuan.core.services import audit_record_many
 
 MAX_SKUS = 100
 MAX_IMAGES = 12
@@ -112,20 +113,65 @@ def product_input_validate(data: ProductInput) -> None:
         ladder_validate(sku.ladder, moq=sku.moq, field=f"{prefix}.ladder")
 
 
-def _write_skus(product: Product, skus: list[SkuInput]) -> None:
+def _ladders(product: Product) -> dict[str, list[list[int]]]:
+    ladders: dict[str, list[list[int]]] = {}
+    for tier in PriceTier.objects.filter(sku__product=product).select_related("sku"):
+        ladders.setdefault(tier.sku.code.lower(), []).append(
+            [tier.min_quantity, tier.unit_price_minor]
+        )
+    return ladders
+
+
+def _write_skus(product: Product, skus: list[SkuInput], *, actor: Actor | None = None) -> None:
     existing = {s.code.lower(): s for s in Sku.objects.select_for_update().filter(product=product)}
+    before_ladders = _ladders(product) if existing else {}
+    wanted = {d.code.lower() for d in skus}
+    for code, present in existing.items():
+        if code not in wanted and present.reserved:
+            raise Conflict(
+                _(
+                    "SKU %(code)s has units in open orders and cannot be removed; "
+                    "set its stock to 0 instead."
+                )
+                % {"code": present.code},
+                field="skus",
+            )
+    audit: list[dict[str, Any]] = []
     keep: list[int] = []
     for position, data in enumerate(skus):
-        sku = existing.get(data.code.lower()) or Sku(product=product)
+        old = existing.get(data.code.lower())
+        sku = old or Sku(product=product)
+        before = (
+            {"stock": old.stock, "ladder": before_ladders.get(data.code.lower(), [])}
+            if old
+            else None
+        )
         sku.code = data.code
         sku.attributes = _clean_attributes(data.attributes, field="attributes")
         sku.stock = data.stock
         sku.moq = data.moq
         sku.dropship_price_minor = data.dropship_price_minor
         sku.sample_price_minor = data.sample_price_minor
+        sku.sample_limit = data.sample_limit
         sku.position = position
         sku.save()
         keep.append(sku.pk)
+        after = {
+            "stock": data.stock,
+            "ladder": [[t.min_quantity, t.unit_price_minor] for t in data.ladder],
+        }
+        if before != after:
+            audit.append(
+                {
+                    "action": "sku.stock_price_set",
+                    "object_type": "sku",
+                    "object_id": sku.pk,
+                    "actor_id": actor.user_id if actor else None,
+                    "organization_id": product.supplier_id,
+                    "before": before,
+                    "after": after,
+                }
+            )
     Sku.objects.filter(product=product).exclude(pk__in=keep).delete()
     PriceTier.objects.filter(sku__product=product).delete()
     by_code = {s.code.lower(): s for s in Sku.objects.filter(product=product)}
@@ -138,6 +184,8 @@ def _write_skus(product: Product, skus: list[SkuInput]) -> None:
         for d in skus
         for t in d.ladder
     )
+    if audit:
+        audit_record_many(audit)
 
 
 def product_refresh_summary(*, product: Product) -> None:
@@ -182,7 +230,7 @@ def product_create(*, actor: Actor, data: ProductInput, publish: bool = False) -
             product.status = ProductStatus.PUBLISHED
             product.published_at = timezone.now()
         product.save()
-        _write_skus(product, data.skus)
+        _write_skus(product, data.skus, actor=actor)
         product_refresh_summary(product=product)
         transaction.on_commit(public_version_bump)
     product.refresh_from_db()
@@ -198,7 +246,7 @@ def product_update(*, actor: Actor, product_id: int, data: ProductInput) -> Prod
         )
         _apply(product, data)
         product.save()
-        _write_skus(product, data.skus)
+        _write_skus(product, data.skus, actor=actor)
         product_refresh_summary(product=product)
         transaction.on_commit(public_version_bump)
     product.refresh_from_db()

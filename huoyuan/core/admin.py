@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from huoyuan.core.models import ExchangeRate
+from huoyuan.core.models import AuditEvent, ExchangeRate
 from huoyuan.core.pagecache import public_version_bump
 from huoyuan.core.selectors import forget_exchange_rates
 
@@ -36,3 +36,21 @@ class PublicContentAdmin(admin.ModelAdmin[Any]):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         super().delete_queryset(request, queryset)
         transaction.on_commit(public_version_bump)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    """Append-only: visible to the operator, never edited or deleted."""
+
+    list_display = ["created_at", "action", "object_type", "object_id", "actor", "organization_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "action"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -55,3 +55,31 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 CNY = {self.per_cny} {self.currency}"
+
+
+class AuditEvent(models.Model):
+    """Append-only: who changed what, when (UTC), with the values before and after.
+
+    Written in the same transaction as the change it records, by the service that makes it.
+    Money movements, stock and price edits, role changes and payout accounts are audited.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id}"

@@ -73,6 +73,11 @@ class SupplierProfile(models.Model):
     )
     verification_requested_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
+    # 混批 across the whole store: with it set, an order to this supplier may mix any of its SKUs
+    # and products; SKU MOQs are waived as long as the order holds this many units in all.
+    mixed_batch_moq = models.PositiveIntegerField(
+        _("mixed-batch MOQ for the whole store"), null=True, blank=True
+    )
     # Service metrics: computed by the trade loop later; shown on cards and storefronts.
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ PROFILE_FIELDS = {
     "odm",
     "certifications",
     "patents_count",
+    "mixed_batch_moq",
 }
 
 
@@ -71,6 +73,12 @@ def supplier_profile_update(*, actor: Actor, data: dict[str, Any]) -> SupplierPr
     year = data.get("founded_year")
     if year is not None and not 1800 <= int(year) <= timezone.now().year:
         raise ValidationFailed(_("Enter a year the company was founded in."), field="founded_year")
+    moq = data.get("mixed_batch_moq")
+    if moq is not None and not 1 <= int(moq) <= 10_000_000:
+        raise ValidationFailed(
+            _("A store-wide mixed-batch MOQ is a whole number from 1 (or empty for none)."),
+            field="mixed_batch_moq",
+        )
     for name in ("floor_area_m2", "staff_count", "patents_count"):
         value = data.get(name)
         if value is not None and not 0 <= int(value) <= 100_000_000:
@@ -208,3 +216,11 @@ def belts_load(*, path: Path) -> int:
             )
         transaction.on_commit(public_version_bump)
     return len(belts)
+
+
+def supplier_rating_set(*, organization_id: int, average: Decimal | None, count: int) -> None:
+    """The trade loop's reviews summarised on the profile (cards and storefronts read it)."""
+    SupplierProfile.objects.filter(organization_id=organization_id).update(
+        rating_average=average, rating_count=count
+    )
+    transaction.on_commit(public_version_bump)

@@ -58,3 +58,11 @@ def query_with(context: template.Context, **changes: Any) -> str:
     if "page" not in changes:
         query.pop("page", None)
     return "?" + query.urlencode() if query else "?"
+
+
+@register.filter(name="money")
+def money_filter(minor: int | None, currency: str = "CNY") -> str:
+    """An amount in its own currency, unconverted: ``{{ total|money:currency }}``."""
+    if minor is None:
+        return "–"
+    return format_minor(int(minor), currency or "CNY")

@@ -1,0 +1,96 @@
+"""Notify an organization: an in-app row written inside the caller's transaction, so a committed
+change always has its notification (and an aborted one never does); email goes out afterwards,
+from the rows, by ``notifications_email_pending`` (retried until it succeeds)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from huoyuan.accounts.selectors import organization_notify_emails
+from huoyuan.notifications.models import Notification
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    organization_id: int
+    verb: str
+    message: str  # an untranslated msgid (mark it with gettext_noop) with %(name)s placeholders
+    params: dict[str, Any] = field(default_factory=dict)
+    link: str = ""
+
+
+def notify_many(notices: list[Notice]) -> None:
+    if not notices:
+        return
+    Notification.objects.bulk_create(
+        Notification(
+            organization_id=n.organization_id,
+            verb=n.verb,
+            message=n.message,
+            params=n.params,
+            link=n.link,
+        )
+        for n in notices
+    )
+    transaction.on_commit(_enqueue_email)
+
+
+def _enqueue_email() -> None:
+    from huoyuan.notifications.tasks import notifications_email_pending
+
+    notifications_email_pending.enqueue()
+
+
+def notification_text(notification: Notification) -> str:
+    try:
+        return _(notification.message) % notification.params
+    except (KeyError, TypeError, ValueError):
+        return _(notification.message)
+
+
+def notifications_mark_read(*, organization_id: int, ids: list[int] | None = None) -> int:
+    rows = Notification.objects.filter(organization_id=organization_id, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())
+
+
+def notifications_email_pending(*, batch: int = 200) -> int:
+    """Email every notification not yet emailed to its organization's managers; returns the count.
+
+    Each row is claimed before sending (``emailed_at`` set only where it was still empty), so two
+    workers never send one twice; a failed send un-claims the row for the next run.
+    """
+    sent = 0
+    pending = list(Notification.objects.filter(emailed_at__isnull=True).order_by("pk")[:batch])
+    for notification in pending:
+        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        recipients = organization_notify_emails(organization_id=notification.organization_id)
+        if not recipients:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            text = notification_text(notification)
+            subject = _("huoyuan: %(text)s") % {"text": text[:80]}
+        link = f"{settings.SITE_URL.rstrip('/')}{notification.link}" if notification.link else ""
+        try:
+            send_mail(subject, f"{text}\n\n{link}".strip(), None, recipients)
+        except Exception:  # a mail server hiccup: un-claim and try again on the next run
+            log.exception("notification %s: email failed", notification.pk)
+            Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
+            continue
+        sent += 1
+    return sent
