@@ -2,7 +2,7 @@
 
 huoyuan demo [--port P] [--host H]   migrate, seed demo data, run the web server and the worker
 huoyuan serve [--port P] [--workers N]  the web server (granian, WSGI) alone
-huoyuan worker                       the background task worker alone
+huoyuan worker                       the background task worker and the trade clock
 huoyuan manage <args>                any Django management command
 """
 
@@ -56,9 +56,14 @@ def _worker_command() -> list[str]:
     return [sys.executable, "-m", "django", "db_worker", "--queue-name", "default"]
 
 
-def _run_together(commands: list[list[str]]) -> int:
+def _clock_command() -> list[str]:
+    """Expiry of unpaid orders, auto-confirmed receipts, notification email (every 30 s)."""
+    return [sys.executable, "-m", "django", "trade_clock"]
+
+
+def _run_together(commands: list[list[str]], extra_env: dict[str, str] | None = None) -> int:
     """Run the processes side by side; when one stops (or Ctrl-C), stop them all."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **(extra_env or {})}
     procs = [subprocess.Popen(cmd, env=env) for cmd in commands]  # noqa: S603 - our own commands
     stopping = False
 
@@ -99,7 +104,14 @@ def demo(args: argparse.Namespace) -> int:
     url = f"http://{shown}:{args.port}/"
     print(f"\n  Marketplace: {url}\n  API docs:    {url}api/docs\n  Admin:       {url}admin/\n")
     print("  Press Ctrl-C to stop.\n", flush=True)
-    return _run_together([_server_command(args.host, args.port, args.workers), _worker_command()])
+    # The sandbox payment provider calls the demo back over HTTP, as a real provider would.
+    webhook = os.environ.get("HUOYUAN_SANDBOX_WEBHOOK_URL") or (
+        f"http://{shown}:{args.port}/api/payments/webhooks/sandbox"
+    )
+    return _run_together(
+        [_server_command(args.host, args.port, args.workers), _worker_command(), _clock_command()],
+        {"HUOYUAN_SANDBOX_WEBHOOK_URL": webhook},
+    )
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -107,7 +119,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def worker(_args: argparse.Namespace) -> int:
-    return _run_together([_worker_command()])
+    return _run_together([_worker_command(), _clock_command()])
 
 
 def main(argv: list[str] | None = None) -> int:

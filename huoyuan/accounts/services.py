@@ -32,6 +32,7 @@ from huoyuan.accounts.errors import (
 from huoyuan.accounts.models import ApiToken, Invitation, Membership, Organization, User
 from huoyuan.accounts.selectors import invitation_get_by_token
 from huoyuan.core.pagecache import public_version_bump
+from huoyuan.core.services import audit_record
 
 
 def _unique_slug(name: str) -> str:
@@ -244,8 +245,18 @@ def membership_change_role(*, actor: Actor, membership_id: int, role: str) -> Me
             raise PermissionDenied(_("Only an owner can grant or take away ownership."))
         if membership.role == Role.OWNER and role != Role.OWNER:
             _keep_one_owner(actor.organization_id, leaving=membership.pk)
+        before = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        audit_record(
+            action="membership.role_changed",
+            object_type="membership",
+            object_id=membership.pk,
+            actor_id=actor.user_id,
+            organization_id=actor.organization_id,
+            before={"role": before, "user_id": membership.user_id},
+            after={"role": role, "user_id": membership.user_id},
+        )
     return membership
 
 
@@ -264,6 +275,14 @@ def membership_remove(*, actor: Actor, membership_id: int) -> None:
                 raise PermissionDenied(_("Only an owner can remove an owner."))
         if membership.role == Role.OWNER:
             _keep_one_owner(actor.organization_id, leaving=membership.pk)
+        audit_record(
+            action="membership.removed",
+            object_type="membership",
+            object_id=membership.pk,
+            actor_id=actor.user_id,
+            organization_id=actor.organization_id,
+            before={"role": membership.role, "user_id": membership.user_id},
+        )
         membership.delete()
 
 

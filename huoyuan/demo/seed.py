@@ -21,9 +21,22 @@ from huoyuan.accounts.contracts import Actor, BuyerType, OrganizationKind
 from huoyuan.accounts.selectors import actor_from_membership, membership_list_for_user
 from huoyuan.accounts.services import operator_organization_create, organization_create, user_signup
 from huoyuan.catalogue.contracts import PriceBreak, ProductInput, SkuInput
-from huoyuan.catalogue.selectors import category_list
+from huoyuan.catalogue.selectors import category_list, product_list_for_supplier
 from huoyuan.catalogue.services import category_tree_load, product_create
 from huoyuan.core.services import exchange_rate_set
+from huoyuan.notifications.services import notifications_mark_emailed
+from huoyuan.orders.services import (
+    AddressInput,
+    address_create,
+    cart_add,
+    cart_quote,
+    cart_set_quantity,
+    order_confirm_receipt,
+    order_ship,
+    review_create,
+)
+from huoyuan.payments.sandbox import deliver, event_body
+from huoyuan.payments.services import checkout_submit, payout_account_set
 from huoyuan.suppliers.selectors import belt_list
 from huoyuan.suppliers.services import belts_load, supplier_profile_update, verification_set
 
@@ -258,7 +271,86 @@ def seed(
             )
             if (index + 1) % 50 == 0 or index + 1 == products:
                 report("products", index + 1, products)
+        if products:
+            _seed_trade(rng, supplier_actors[0][0], report)
     return demo_logins()
+
+
+def _seed_trade(
+    rng: random.Random, supplier: Actor, report: Callable[[str, int, int], None]
+) -> None:
+    """A trading history for the first buyer and the first supplier: orders in every state."""
+    buyer = _actor(_actor_user(_email("buyer")))
+    address = address_create(
+        actor=buyer,
+        data=AddressInput(
+            recipient="王小美",
+            phone="+86 138 0571 0000",
+            province="浙江省",
+            city="杭州市",
+            district="西湖区",
+            street="文三路 398 号 小美杂货铺",
+            postal_code="310013",
+            label="店铺",
+            is_default=True,
+        ),
+    )
+    payout_account_set(
+        actor=supplier,
+        holder_name=supplier.organization_slug,
+        bank_name="中国工商银行 义乌分行",
+        account_number="6222021208001234567",
+    )
+    skus = [
+        sku
+        for product in product_list_for_supplier(actor=supplier, status="published", query="")[:12]
+        for sku in product.skus.all()
+        if sku.stock >= 1000
+    ]
+    if not skus:
+        return
+    plan = ["completed", "completed", "shipped", "paid", "paid", "pending", "bank"]
+    for step, state in enumerate(plan):
+        picks = rng.sample(skus, k=min(len(skus), rng.randint(1, 2)))
+        for sku in picks:
+            cart_add(actor=buyer, sku_id=sku.pk, quantity=max(sku.moq, rng.choice([10, 50, 120])))
+        quote = cart_quote(actor=buyer)
+        if not quote.ok:  # a mixed batch not reached: top the lines up to the batch
+            for line in quote.lines:
+                cart_set_quantity(actor=buyer, line_id=line.line_id, quantity=line.quantity * 5)
+            quote = cart_quote(actor=buyer)
+        submitted = checkout_submit(
+            actor=buyer,
+            address_id=address.pk,
+            payment_method="bank_transfer" if state == "bank" else "sandbox",
+            quote_token=quote.token,
+            notes={supplier.organization_id: "请用纸箱包装，谢谢"},
+        )
+        if state not in ("pending", "bank"):
+            deliver(event_body(submitted.payment, "payment.succeeded"))
+        for order_id in submitted.order_ids if state in ("completed", "shipped") else []:
+            order_ship(
+                actor=supplier,
+                order_id=order_id,
+                carrier="顺丰速运 SF Express",
+                tracking_number=f"SF{1300000000 + rng.randrange(10**8)}",
+            )
+            if state == "completed":
+                order_confirm_receipt(actor=buyer, order_id=order_id)
+                review_create(
+                    actor=buyer,
+                    order_id=order_id,
+                    scores={
+                        "quality": rng.choice([4, 5, 5]),
+                        "accuracy": rng.choice([4, 5]),
+                        "shipping_speed": rng.choice([3, 4, 5]),
+                        "communication": 5,
+                    },
+                    text=rng.choice(["质量很好，发货快，会回购。", "Good quality, fast shipping."]),
+                )
+        report("orders", step + 1, len(plan))
+    # A demo's history is not news: do not email it all on the first start.
+    notifications_mark_emailed()
 
 
 def _actor_user(email: str) -> Any:

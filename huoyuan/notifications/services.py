@@ -65,6 +65,11 @@ def notifications_mark_read(*, organization_id: int, ids: list[int] | None = Non
     return rows.update(read_at=timezone.now())
 
 
+def notifications_mark_emailed() -> int:
+    """Treat every notification so far as sent (seeded demo history, imported data)."""
+    return Notification.objects.filter(emailed_at__isnull=True).update(emailed_at=timezone.now())
+
+
 def notifications_email_pending(*, batch: int = 200) -> int:
     """Email every notification not yet emailed to its organization's managers; returns the count.
 

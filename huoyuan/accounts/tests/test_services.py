@@ -699,3 +699,32 @@ def test_rejects_a_twenty_first_active_token(buyer_x):
         api_token_create(actor=buyer_x.actor, name="one too many")
     assert str(caught.value.message) == "You have 20 active tokens; revoke one first."
     assert ApiToken.objects.filter(user=buyer_x.user).count() == 20
+
+
+def test_role_changes_and_removals_are_audited(buyer_x):
+    from huoyuan.accounts.services import membership_change_role, membership_remove
+    from huoyuan.accounts.tests.factories import MembershipFactory
+    from huoyuan.core.models import AuditEvent
+
+    staff = MembershipFactory(organization=buyer_x.organization, role="staff")
+    membership_change_role(actor=buyer_x.actor, membership_id=staff.pk, role="admin")
+    membership_remove(actor=buyer_x.actor, membership_id=staff.pk)
+    events = list(
+        AuditEvent.objects.filter(object_type="membership", object_id=str(staff.pk))
+        .order_by("pk")
+        .values("action", "actor_id", "before", "after")
+    )
+    assert events == [
+        {
+            "action": "membership.role_changed",
+            "actor_id": buyer_x.user.pk,
+            "before": {"role": "staff", "user_id": staff.user_id},
+            "after": {"role": "admin", "user_id": staff.user_id},
+        },
+        {
+            "action": "membership.removed",
+            "actor_id": buyer_x.user.pk,
+            "before": {"role": "admin", "user_id": staff.user_id},
+            "after": None,
+        },
+    ]

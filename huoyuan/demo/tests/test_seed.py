@@ -43,3 +43,17 @@ def test_the_same_seed_gives_the_same_catalogue_and_another_seed_another():
     assert len(first) >= 36  # 12 products, at least one SKU of three breaks each
     assert first == again
     assert first != other
+
+
+def test_the_demo_has_a_trading_history_with_balanced_books():
+    from huoyuan.ledger.selectors import ledger_check
+    from huoyuan.notifications.models import Notification
+    from huoyuan.orders.models import Order, Review
+
+    seed(seed=2026, suppliers=3, products=30)
+    statuses = sorted(set(Order.objects.values_list("status", flat=True)))
+    assert statuses == ["completed", "paid", "pending_payment", "shipped"]
+    assert Order.objects.filter(payment_method="bank_transfer", status="pending_payment").exists()
+    assert Review.objects.count() == Order.objects.filter(status="completed").count()
+    assert ledger_check() == []
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
