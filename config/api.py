@@ -9,6 +9,13 @@ from huoyuan.catalogue.api import public as catalogue_public
 from huoyuan.catalogue.api import supplier as catalogue_supplier
 from huoyuan.core.api import router as core_router
 from huoyuan.core.api_errors import install_error_handlers
+from huoyuan.notifications.api import router as notifications_router
+from huoyuan.orders.api import public as orders_public
+from huoyuan.orders.api import router as orders_router
+from huoyuan.payments.api import operator as payments_operator
+from huoyuan.payments.api import router as payments_router
+from huoyuan.payments.api import supplier as payments_supplier
+from huoyuan.payments.api import webhooks as payments_webhooks
 from huoyuan.search.api import router as search_router
 from huoyuan.suppliers.api import operator as suppliers_operator
 from huoyuan.suppliers.api import public as suppliers_public
@@ -31,6 +38,13 @@ api.add_router("", catalogue_public)
 api.add_router("", suppliers_public)
 api.add_router("", search_router)
 api.add_router("", accounts_router)
+api.add_router("", orders_public)
+api.add_router("", orders_router)
+api.add_router("", payments_router)
+api.add_router("", payments_webhooks)
+api.add_router("", notifications_router)
 api.add_router("/supplier", catalogue_supplier)
 api.add_router("/supplier", suppliers_supplier)
+api.add_router("/supplier", payments_supplier)
 api.add_router("/operator", suppliers_operator)
+api.add_router("/operator", payments_operator)

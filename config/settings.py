@@ -141,7 +141,9 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend with this process's writers queued in order (FIFO) before
+            # BEGIN IMMEDIATE: SQLite's own busy handler starves waiters under load.
+            "ENGINE": "huoyuan.core.sqlite",
             "NAME": str(DATA_DIR / "huoyuan.sqlite3"),
             # Keep each thread's connection: reopening runs the PRAGMAs below on every request.
             "CONN_MAX_AGE": env_int("HUOYUAN_DB_CONN_MAX_AGE", 600),

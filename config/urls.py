@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("huoyuan.search.urls")),
     path("", include("huoyuan.orders.urls")),
     path("", include("huoyuan.payments.urls")),
+    path("", include("huoyuan.notifications.urls")),
     path("accounts/", include("huoyuan.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

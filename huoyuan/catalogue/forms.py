@@ -107,6 +107,13 @@ class SkuForm(forms.Form):
     moq = forms.IntegerField(label=_("MOQ"), min_value=1, initial=1)
     dropship_price = forms.CharField(label=_("Dropship price"), required=False, max_length=20)
     sample_price = forms.CharField(label=_("Sample price"), required=False, max_length=20)
+    sample_limit = forms.IntegerField(
+        label=_("Samples per order"),
+        min_value=1,
+        max_value=10_000,
+        required=False,
+        help_text=_("How many samples one order may hold (2 if left empty)."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,6 +161,7 @@ class SkuForm(forms.Form):
             "moq": sku.moq,
             "dropship_price": money(sku.dropship_price_minor, currency),
             "sample_price": money(sku.sample_price_minor, currency),
+            "sample_limit": sku.sample_limit,
         }
         for i, tier in enumerate(sku.tiers.all()[:LADDER_BREAKS], start=1):
             row[f"q{i}"] = tier.min_quantity
@@ -191,6 +199,7 @@ def product_input_from_forms(form: ProductForm, skus: Any) -> ProductInput | Non
                     ladder=ladder,
                     dropship_price_minor=_optional_money(sku_form, "dropship_price", currency),
                     sample_price_minor=_optional_money(sku_form, "sample_price", currency),
+                    **_sample_limit(sku_form),
                 )
             )
         except DomainError as error:
@@ -205,6 +214,12 @@ def product_input_from_forms(form: ProductForm, skus: Any) -> ProductInput | Non
             if f.name not in ("category_id", "skus")
         },
     )
+
+
+def _sample_limit(form: forms.Form) -> dict[str, int]:
+    """The row's sample limit; left empty (or a form without the column): the default."""
+    limit = form.cleaned_data.get("sample_limit")
+    return {"sample_limit": limit} if limit else {}
 
 
 def _optional_money(form: forms.Form, name: str, currency: str) -> int | None:

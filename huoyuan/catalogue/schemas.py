@@ -41,6 +41,7 @@ class SkuIn(StrictIn):
     ladder: list[PriceBreakIn] = Field(min_length=1, max_length=10)
     dropship_price: str | None = None
     sample_price: str | None = None
+    sample_limit: int = Field(2, ge=1, le=10_000, description="samples one order may hold")
 
 
 class ProductIn(StrictIn):
@@ -83,6 +84,7 @@ class ProductIn(StrictIn):
                 ],
                 dropship_price_minor=money(s.dropship_price, f"skus.{i}.dropship_price"),
                 sample_price_minor=money(s.sample_price, f"skus.{i}.sample_price"),
+                sample_limit=s.sample_limit,
             )
             for i, s in enumerate(self.skus)
         ]
@@ -107,6 +109,7 @@ class SkuOut(Schema):
     moq: int
     dropship_price_minor: int | None
     sample_price_minor: int | None
+    sample_limit: int
     ladder: list[PriceBreakOut]
 
     @staticmethod

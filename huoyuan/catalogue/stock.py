@@ -62,16 +62,27 @@ def _move(
     return Sku.objects.filter(condition).update(**updates)
 
 
-def _refresh_totals(ids: list[int]) -> None:
-    totals = (
-        Sku.objects.filter(product=OuterRef("pk"))
+def _refresh_totals(deltas: Mapping[int, int]) -> None:
+    """Move each product's ``stock_total`` by what its SKUs' stock moved (sku id -> change).
+
+    An increment, not a fresh SUM: on PostgreSQL a SUM taken in this statement's snapshot misses a
+    concurrent move of a sibling SKU committed meanwhile, and the total drifted for good
+    (tests/test_oversell.py). ``stock_total + delta`` is re-read on the row this UPDATE waited for.
+    """
+    ids = sorted(deltas)
+    if not ids:
+        return
+    change = (
+        Sku.objects.filter(product=OuterRef("pk"), pk__in=ids)
         .order_by()
         .values("product")
-        .annotate(total=Sum("stock"))
-        .values("total")
+        .annotate(
+            delta=Sum(Case(*[When(pk=pk, then=Value(deltas[pk])) for pk in ids], default=Value(0)))
+        )
+        .values("delta")
     )
     Product.objects.filter(skus__pk__in=ids).update(
-        stock_total=Coalesce(Subquery(totals), Value(0))
+        stock_total=F("stock_total") + Coalesce(Subquery(change), Value(0))
     )
 
 
@@ -97,12 +108,18 @@ def stock_reserve(*, quantities: Mapping[int, int]) -> None:
     # The rows are locked, so the guard cannot fail; it stays as a second line of defence.
     if _move(wanted, guard="stock", changes={"stock": -1, "reserved": 1}) != len(ids):
         raise StockInvariantBroken(f"stock moved under a lock: {wanted}")
-    _refresh_totals(ids)
+    _refresh_totals({pk: -q for pk, q in wanted.items()})
 
 
 def _present(wanted: dict[int, int]) -> dict[int, int]:
     locked = _lock(sorted(wanted))
-    return {pk: q for pk, q in wanted.items() if pk in locked}  # deleted SKUs: nothing to move
+    present = {pk: q for pk, q in wanted.items() if pk in locked}  # deleted SKUs: nothing to move
+    # Checked under the lock before any write, so a bad move changes no SKU at all (the guarded
+    # UPDATE alone would move the SKUs that pass and only then raise).
+    beyond = {pk: q for pk, q in present.items() if locked[pk][1] < q}
+    if beyond:
+        raise StockInvariantBroken(f"move beyond reservation: {beyond}")
+    return present
 
 
 def stock_release(*, quantities: Mapping[int, int]) -> None:
@@ -110,13 +127,12 @@ def stock_release(*, quantities: Mapping[int, int]) -> None:
     wanted = _check(quantities)
     if not wanted:
         return
-    ids = sorted(wanted)
     wanted = _present(wanted)
     if wanted and _move(wanted, guard="reserved", changes={"stock": 1, "reserved": -1}) != len(
         wanted
     ):
         raise StockInvariantBroken(f"release beyond reservation: {wanted}")
-    _refresh_totals(ids)
+    _refresh_totals(wanted)
 
 
 def stock_consume(*, quantities: Mapping[int, int]) -> None:

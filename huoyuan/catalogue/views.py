@@ -29,9 +29,11 @@ from huoyuan.core.errors import DomainError
 from huoyuan.core.money import parse_amount
 from huoyuan.core.pagecache import cache_public_page
 from huoyuan.core.web import apply_error, page_view, paginate
+from huoyuan.orders.selectors import review_list_for_supplier
 from huoyuan.suppliers.selectors import belt_list
 
 SUPPLIER = OrganizationKind.SUPPLIER
+LATEST_REVIEWS = 3
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -128,7 +130,13 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "catalogue/_quote.html", context)
     context["ancestors"] = selectors.category_ancestors(category=item.category)
-    context["profile"] = getattr(item.supplier, "supplier_profile", None)
+    profile = context["profile"] = getattr(item.supplier, "supplier_profile", None)
+    # The rating count comes with the profile: a supplier without reviews costs no query here.
+    context["reviews"] = (
+        list(review_list_for_supplier(supplier_id=item.supplier_id)[:LATEST_REVIEWS])
+        if profile is not None and profile.rating_count
+        else []
+    )
     return render(request, "catalogue/product.html", context)
 
 

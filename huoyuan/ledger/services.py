@@ -58,6 +58,12 @@ def transaction_post(
     locked = {
         a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
+    # A concurrent post of the same reference (same accounts) held these locks until it
+    # committed: look again under the locks, so the retry finds it instead of failing on the
+    # unique reference (PostgreSQL, READ COMMITTED; SQLite's IMMEDIATE already serializes).
+    existing = Transaction.objects.filter(reference=reference).first()
+    if existing is not None:
+        return existing, False
 
     deltas: dict[int, int] = defaultdict(int)
     for line in lines:

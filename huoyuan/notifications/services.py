@@ -79,23 +79,30 @@ def notifications_email_pending(*, batch: int = 200) -> int:
     sent = 0
     pending = list(Notification.objects.filter(emailed_at__isnull=True).order_by("pk")[:batch])
     for notification in pending:
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        )
-        if not claimed:
-            continue
-        recipients = organization_notify_emails(organization_id=notification.organization_id)
-        if not recipients:
-            continue
-        with translation.override(settings.LANGUAGE_CODE):
-            text = notification_text(notification)
-            subject = _("huoyuan: %(text)s") % {"text": text[:80]}
-        link = f"{settings.SITE_URL.rstrip('/')}{notification.link}" if notification.link else ""
-        try:
-            send_mail(subject, f"{text}\n\n{link}".strip(), None, recipients)
-        except Exception:  # a mail server hiccup: un-claim and try again on the next run
-            log.exception("notification %s: email failed", notification.pk)
-            Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
-            continue
+        # The claim commits together with the send, never before it: a worker killed between the
+        # two (tests/test_crash_safety.py caught it) used to leave the row marked emailed and the
+        # email never sent. Now its claim rolls back and the next run sends it (at least once).
+        # A second worker waits on the claimed row, then finds it taken.
+        with transaction.atomic():
+            claimed = Notification.objects.filter(
+                pk=notification.pk, emailed_at__isnull=True
+            ).update(emailed_at=timezone.now())
+            if not claimed:
+                continue
+            recipients = organization_notify_emails(organization_id=notification.organization_id)
+            if not recipients:
+                continue
+            with translation.override(settings.LANGUAGE_CODE):
+                text = notification_text(notification)
+                subject = _("huoyuan: %(text)s") % {"text": text[:80]}
+            link = (
+                f"{settings.SITE_URL.rstrip('/')}{notification.link}" if notification.link else ""
+            )
+            try:
+                send_mail(subject, f"{text}\n\n{link}".strip(), None, recipients)
+            except Exception:  # a mail server hiccup: un-claim and try again on the next run
+                log.exception("notification %s: email failed", notification.pk)
+                transaction.set_rollback(True)
+                continue
         sent += 1
     return sent

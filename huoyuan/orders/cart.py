@@ -11,17 +11,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from huoyuan.accounts.contracts import Actor
 from huoyuan.catalogue import selectors as catalogue
 from huoyuan.catalogue.contracts import ProductStatus
 from huoyuan.catalogue.pricing import price_for_quantity
-from huoyuan.orders.contracts import LineKind
+from huoyuan.orders.contracts import LineKind, OrderStatus
 from huoyuan.orders.errors import BuyersOnly, NotFound, ValidationFailed
-from huoyuan.orders.models import CartLine
+from huoyuan.orders.lifecycle import trade_settings
+from huoyuan.orders.models import CartLine, OrderLine
 
 MAX_QUANTITY = 1_000_000
 MAX_CART_LINES = 200
@@ -42,6 +44,7 @@ class QuoteLine:
     total_minor: int
     moq: int
     stock: int
+    reserved: int = 0
     applied_min_quantity: int | None = None
     next_break_min_quantity: int | None = None
     next_break_unit_price_minor: int | None = None
@@ -131,6 +134,7 @@ def _quote_line(cart_line: CartLine, sku: Any) -> QuoteLine:
         total_minor=0,
         moq=sku.moq,
         stock=sku.stock,
+        reserved=sku.reserved,
     )
 
 
@@ -259,9 +263,62 @@ def _token(groups: list[SupplierGroup]) -> str:
     return digest.hexdigest()[:32]
 
 
+def held_unpaid(*, buyer_id: int, sku_ids: list[int]) -> dict[int, int]:
+    """Units of each SKU the buyer already holds in unpaid orders (one query)."""
+    return dict(
+        OrderLine.objects.filter(
+            order__buyer_id=buyer_id,
+            order__status=OrderStatus.PENDING_PAYMENT,
+            sku_id__in=sku_ids,
+        )
+        .values("sku_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("sku_id", "units")
+    )
+
+
+def share_cap_problems(
+    quote: CartQuote, *, held: dict[int, int], levels: dict[int, tuple[int, int]], share: int
+) -> list[tuple[QuoteLine, str]]:
+    """Lines that would let one buyer hold more than ``share`` % of a SKU's stock unpaid."""
+    if share >= 100:
+        return []
+    wanted: dict[int, int] = defaultdict(int)
+    for line in quote.lines:
+        wanted[line.sku_id] += line.quantity
+    found = []
+    for line in quote.lines:
+        stock, reserved = levels.get(line.sku_id, (0, 0))
+        if wanted[line.sku_id] > stock:
+            continue  # "only N in stock" already says what to do
+        cap = max(1, (stock + reserved) * share // 100)
+        if held.get(line.sku_id, 0) + wanted[line.sku_id] > cap:
+            message = ngettext(
+                "%(code)s: one buyer may hold at most %(cap)s unit of it unpaid "
+                "(%(share)s%% of its stock). Pay your open orders first or order fewer.",
+                "%(code)s: one buyer may hold at most %(cap)s units of it unpaid "
+                "(%(share)s%% of its stock). Pay your open orders first or order fewer.",
+                cap,
+            ) % {"code": line.sku_code, "cap": cap, "share": share}
+            found.append((line, message))
+    return found
+
+
 def cart_quote(*, actor: Actor) -> CartQuote:
+    """The cart as the buyer sees it, the fair-reservation cap included (two more queries)."""
     require_buyer(actor)
-    return quote_lines(list(cart_lines(buyer_id=actor.organization_id)))
+    quote = quote_lines(list(cart_lines(buyer_id=actor.organization_id)))
+    if quote.groups:
+        sku_ids = sorted({line.sku_id for line in quote.lines})
+        problems = share_cap_problems(
+            quote,
+            held=held_unpaid(buyer_id=actor.organization_id, sku_ids=sku_ids),
+            levels={line.sku_id: (line.stock, line.reserved) for line in quote.lines},
+            share=trade_settings().max_unpaid_share_percent,
+        )
+        for line, message in problems:
+            line.problems.append(message)
+    return quote
 
 
 def _clean_quantity(quantity: int) -> int:
@@ -295,9 +352,17 @@ def cart_add(
                     _("A cart holds at most %(n)s lines; check out or remove some first.")
                     % {"n": MAX_CART_LINES}
                 )
-            return CartLine.objects.create(
-                buyer_id=actor.organization_id, sku_id=sku.pk, kind=kind, quantity=quantity
-            )
+            try:
+                with transaction.atomic():
+                    return CartLine.objects.create(
+                        buyer_id=actor.organization_id, sku_id=sku.pk, kind=kind, quantity=quantity
+                    )
+            except IntegrityError:
+                # Another member of the organization added the same SKU at the same moment (no
+                # row to lock yet): theirs is committed now, so add to it.
+                line = CartLine.objects.select_for_update().get(
+                    buyer_id=actor.organization_id, sku_id=sku.pk, kind=kind
+                )
         line.quantity = _clean_quantity(line.quantity + quantity)
         line.save(update_fields=["quantity", "updated_at"])
         return line

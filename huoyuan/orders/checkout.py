@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -20,7 +19,14 @@ from huoyuan.accounts.contracts import Actor
 from huoyuan.catalogue.selectors import sku_stock_levels
 from huoyuan.catalogue.stock import OutOfStock, stock_reserve
 from huoyuan.notifications.services import Notice, notify_many
-from huoyuan.orders.cart import CartQuote, QuoteLine, quote_lines, require_buyer
+from huoyuan.orders.cart import (
+    CartQuote,
+    QuoteLine,
+    held_unpaid,
+    quote_lines,
+    require_buyer,
+    share_cap_problems,
+)
 from huoyuan.orders.contracts import LineKind, OrderKind, OrderStatus, Party
 from huoyuan.orders.errors import (
     CartEmpty,
@@ -30,7 +36,15 @@ from huoyuan.orders.errors import (
     ValidationFailed,
 )
 from huoyuan.orders.lifecycle import trade_settings
-from huoyuan.orders.models import Address, CartLine, Checkout, Order, OrderEvent, OrderLine
+from huoyuan.orders.models import (
+    Address,
+    CartLine,
+    Checkout,
+    Order,
+    OrderEvent,
+    OrderLine,
+    TradeSettings,
+)
 
 MAX_NOTE = 500
 ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
@@ -51,9 +65,12 @@ class PlaceResult:
 
 
 def _check_caps(
-    actor: Actor, quote: CartQuote, levels: dict[int, tuple[int, int]], order_count: int
+    actor: Actor,
+    quote: CartQuote,
+    levels: dict[int, tuple[int, int]],
+    order_count: int,
+    settings: TradeSettings,
 ) -> None:
-    settings = trade_settings()
     unpaid = Order.objects.filter(
         buyer_id=actor.organization_id, status=OrderStatus.PENDING_PAYMENT
     ).count()
@@ -65,35 +82,14 @@ def _check_caps(
             )
             % {"unpaid": unpaid, "max": settings.max_unpaid_orders_per_buyer}
         )
-    wanted: dict[int, int] = {}
-    for line in quote.lines:
-        wanted[line.sku_id] = wanted.get(line.sku_id, 0) + line.quantity
-    held = dict(
-        OrderLine.objects.filter(
-            order__buyer_id=actor.organization_id,
-            order__status=OrderStatus.PENDING_PAYMENT,
-            sku_id__in=list(wanted),
-        )
-        .values("sku_id")
-        .annotate(units=Sum("quantity"))
-        .values_list("sku_id", "units")
+    held = held_unpaid(
+        buyer_id=actor.organization_id, sku_ids=sorted({line.sku_id for line in quote.lines})
     )
-    share = settings.max_unpaid_share_percent
-    if share >= 100:
-        return
-    for line in quote.lines:
-        stock, reserved = levels.get(line.sku_id, (0, 0))
-        on_hand = stock + reserved
-        cap = max(1, on_hand * share // 100)
-        if held.get(line.sku_id, 0) + wanted[line.sku_id] > cap:
-            raise ReservationLimit(
-                _(
-                    "%(code)s: one buyer may hold at most %(cap)s units of it unpaid "
-                    "(%(share)s%% of its stock). Pay your open orders first or order fewer."
-                )
-                % {"code": line.sku_code, "cap": cap, "share": share},
-                field="quantity",
-            )
+    problems = share_cap_problems(
+        quote, held=held, levels=levels, share=settings.max_unpaid_share_percent
+    )
+    if problems:
+        raise ReservationLimit(problems[0][1], field="quantity")
 
 
 def checkout_place(
@@ -135,19 +131,9 @@ def checkout_place(
             if chosen:
                 groups.append((group.supplier_id, kind, chosen))
     levels = sku_stock_levels(sku_ids=sorted({line.sku_id for line in quote.lines}))
-    _check_caps(actor, quote, levels, len(groups))
-
-    reserve: dict[int, int] = {}
-    for line in quote.lines:
-        reserve[line.sku_id] = reserve.get(line.sku_id, 0) + line.quantity
-    try:
-        stock_reserve(quantities=reserve)
-    except OutOfStock as error:
-        raise PricesChanged(
-            _("Some items sold out while you were checking out; review the cart and try again.")
-        ) from error
-
     settings = trade_settings()
+    _check_caps(actor, quote, levels, len(groups), settings)
+
     now = timezone.now()
     minutes = (
         settings.bank_transfer_expiry_hours * 60
@@ -221,4 +207,17 @@ def checkout_place(
         ]
     )
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+
+    # Reserve last: the SKU rows stay locked from here to the caller's commit, so every statement
+    # above runs before the lock, not under it (on a hot SKU the lock's hold time is the limit).
+    # Sold out: the exception rolls back the caller's transaction, orders and all.
+    reserve: dict[int, int] = {}
+    for line in quote.lines:
+        reserve[line.sku_id] = reserve.get(line.sku_id, 0) + line.quantity
+    try:
+        stock_reserve(quantities=reserve)
+    except OutOfStock as error:
+        raise PricesChanged(
+            _("Some items sold out while you were checking out; review the cart and try again.")
+        ) from error
     return PlaceResult(checkout=checkout, orders=orders)

@@ -34,7 +34,8 @@ MAX_REASON = 500
 # What each side is told when an order reaches a status (msgids; rendered in the reader's
 # language when shown).
 MESSAGES = {
-    S.PAID: gettext_noop("Order %(number)s was paid: please ship it."),
+    # Both sides hear of a payment (the system or the operator moved it): words for both.
+    S.PAID: gettext_noop("Order %(number)s is paid and ready to ship."),
     S.SHIPPED: gettext_noop("Order %(number)s has shipped."),
     S.RECEIVED: gettext_noop("The buyer confirmed receipt of order %(number)s."),
     S.COMPLETED: gettext_noop("Order %(number)s is complete; the payment was released."),
@@ -43,6 +44,12 @@ MESSAGES = {
     S.REFUNDED: gettext_noop("Order %(number)s was refunded in full."),
     S.PARTLY_REFUNDED: gettext_noop("Order %(number)s was partly refunded."),
 }
+# Moves whose news is not the status itself (keyed by who moved it).
+AUTO_RECEIVED = gettext_noop(
+    "Receipt of order %(number)s was confirmed automatically: no problem was reported in time."
+)
+REFUND_WITHDRAWN = gettext_noop("The buyer withdrew the refund request on order %(number)s.")
+REFUND_DECLINED = gettext_noop("The refund request on order %(number)s was declined: %(reason)s")
 
 
 def trade_settings() -> TradeSettings:
@@ -68,15 +75,8 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
-def _transition(
-    order: Order,
-    to: str,
-    *,
-    party: str,
-    actor_id: int | None,
-    reason: str = "",
-    notify: bool = True,
-) -> None:
+def _require(order: Order, to: str, party: str) -> None:
+    """Refuse a move the transition table does not allow, saying why."""
     if not allowed(order.status, to, party):
         raise IllegalTransition(
             _("An order that is %(status)s cannot become %(to)s (asked by the %(party)s).")
@@ -86,6 +86,20 @@ def _transition(
                 "party": Party(party).label.lower(),
             }
         )
+
+
+def _transition(
+    order: Order,
+    to: str,
+    *,
+    party: str,
+    actor_id: int | None,
+    reason: str = "",
+    notify: bool = True,
+    notice: tuple[str, str] | None = None,
+) -> None:
+    """``notice``: (verb, msgid) to send instead of the status's own news."""
+    _require(order, to, party)
     now = timezone.now()
     OrderEvent.objects.create(
         order=order,
@@ -116,13 +130,14 @@ def _transition(
             Party.BUYER: [order.supplier_id],
             Party.SUPPLIER: [order.buyer_id],
         }.get(Party(party), [order.buyer_id, order.supplier_id])
+        verb, message = notice or (f"order.{to}", MESSAGES[S(to)])
         notify_many(
             [
                 Notice(
                     organization_id=target,
-                    verb=f"order.{to}",
-                    message=MESSAGES[S(to)],
-                    params={"number": order.number},
+                    verb=verb,
+                    message=message,
+                    params={"number": order.number, "reason": reason},
                     link=f"/orders/{order.pk}/",
                 )
                 for target in targets
@@ -142,18 +157,23 @@ def _quantities(order: Order, *, unshipped: bool) -> dict[int, int]:
 # --- payment -------------------------------------------------------------------------------
 
 
-def orders_mark_paid(*, order_ids: list[int], payment_reference: str) -> list[int]:
+def orders_mark_paid(
+    *, order_ids: list[int], payment_reference: str, operator_id: int | None = None
+) -> list[int]:
     """The payment for these orders was captured: escrow them and move them to paid.
 
-    Returns the ids of orders that could not take the money (cancelled or expired meanwhile):
-    their share was captured and refunded at once, and the caller tells the buyer. Runs in the
-    caller's transaction; a second call for the same orders changes nothing.
+    ``operator_id``: the operator who matched a bank transfer (the event then names them; a
+    provider's webhook is the system). Returns the ids of orders that could not take the money
+    (cancelled or expired meanwhile): their share was captured and refunded at once, and the
+    caller tells the buyer. Runs in the caller's transaction; a second call for the same orders
+    changes nothing.
     """
+    party = Party.OPERATOR if operator_id is not None else Party.SYSTEM
     late: list[int] = []
     for order in orders_lock(order_ids=order_ids):
         if order.status == S.PENDING_PAYMENT:
             escrow.escrow_capture(order, payment_reference=payment_reference)
-            _transition(order, S.PAID, party=Party.SYSTEM, actor_id=None, reason=payment_reference)
+            _transition(order, S.PAID, party=party, actor_id=operator_id, reason=payment_reference)
         elif order.status == S.CANCELLED and order.paid_minor == 0 and order.total_minor:
             # Paid after it expired: the money came in, and goes straight back.
             escrow.escrow_capture(order, payment_reference=payment_reference)
@@ -318,7 +338,9 @@ def order_ship(
 
 
 def _receive(order: Order, *, party: str, actor_id: int | None) -> None:
-    _transition(order, S.RECEIVED, party=party, actor_id=actor_id)
+    # Auto-confirmed: "the buyer confirmed" would be untrue, and the buyer hears of it too.
+    notice = ("order.received", AUTO_RECEIVED) if party == Party.SYSTEM else None
+    _transition(order, S.RECEIVED, party=party, actor_id=actor_id, notice=notice)
     escrow.escrow_release(order, actor_id=actor_id)
     _transition(order, S.COMPLETED, party=Party.SYSTEM, actor_id=None)
 
@@ -359,6 +381,10 @@ def order_request_refund(*, actor: Actor, order_id: int, amount_minor: int, reas
         raise ValidationFailed(_("Say what went wrong."), field="reason")
     with transaction.atomic():
         order = order_lock(order_id=order_id, actor=actor)
+        party = party_of(actor, order)
+        # The status first: on a completed or unpaid order escrow holds nothing, and "ask for an
+        # amount up to what you paid" would send the buyer after the wrong problem.
+        _require(order, S.REFUND_REQUESTED, party)
         if not 0 < amount_minor <= order.escrow_minor:
             raise ValidationFailed(
                 _("Ask for an amount between 0.01 and what you paid."), field="amount"
@@ -366,7 +392,7 @@ def order_request_refund(*, actor: Actor, order_id: int, amount_minor: int, reas
         _transition(
             order,
             S.REFUND_REQUESTED,
-            party=party_of(actor, order),
+            party=party,
             actor_id=actor.user_id,
             reason=reason,
         )
@@ -383,6 +409,11 @@ def order_resolve_refund(
     with transaction.atomic():
         order = order_lock(order_id=order_id, actor=actor)
         party = party_of(actor, order)
+        # The status first (as for the request): an order with nothing in escrow is not a
+        # matter of the amount.
+        _require(
+            order, S.REFUNDED if amount_minor >= order.escrow_minor else S.PARTLY_REFUNDED, party
+        )
         if not 0 < amount_minor <= order.escrow_minor:
             raise ValidationFailed(
                 _("Refund an amount between 0.01 and what escrow holds for the order."),
@@ -390,8 +421,6 @@ def order_resolve_refund(
             )
         full = amount_minor == order.escrow_minor
         target = S.REFUNDED if full else S.PARTLY_REFUNDED
-        if not allowed(order.status, target, party):
-            _transition(order, target, party=party, actor_id=actor.user_id)  # raises, says why
         escrow.escrow_refund(order, amount=amount_minor, actor_id=actor.user_id)
         if not full:
             escrow.escrow_release(order, actor_id=actor.user_id)
@@ -405,9 +434,26 @@ def order_decline_refund(*, actor: Actor, order_id: int, reason: str = "") -> Or
     with transaction.atomic():
         order = order_lock(order_id=order_id, actor=actor)
         party = party_of(actor, order)
-        if party == Party.SUPPLIER and not reason:
+        # The table lets the supplier move paid -> shipped too (by shipping); declining must not
+        # be a way to mark an order shipped without a parcel.
+        if order.status != S.REFUND_REQUESTED:
+            raise IllegalTransition(
+                _("There is no open refund request on this order; it is %(status)s.")
+                % {"status": S(order.status).label}
+            )
+        # Only the buyer's own withdrawal goes without a reason (the operator's decline too
+        # is news to the buyer that needs one).
+        if party != Party.BUYER and not reason:
             raise ValidationFailed(_("Tell the buyer why you decline."), field="reason")
-        _transition(order, S.SHIPPED, party=party, actor_id=actor.user_id, reason=reason)
+        # "Order has shipped" would be the wrong news: say what happened to the request.
+        notice = (
+            ("order.refund_withdrawn", REFUND_WITHDRAWN)
+            if party == Party.BUYER
+            else ("order.refund_declined", REFUND_DECLINED)
+        )
+        _transition(
+            order, S.SHIPPED, party=party, actor_id=actor.user_id, reason=reason, notice=notice
+        )
         # Give the buyer a day to react before the receipt is confirmed for them.
         floor = timezone.now() + timedelta(days=1)
         if order.auto_confirm_at is None or order.auto_confirm_at < floor:

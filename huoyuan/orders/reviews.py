@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from huoyuan.accounts.contracts import Actor
+from huoyuan.core.pagecache import public_version_bump
 from huoyuan.notifications.services import Notice, notify_many
 from huoyuan.orders.contracts import OrderStatus
 from huoyuan.orders.errors import Conflict, NotFound, ValidationFailed
@@ -104,4 +105,5 @@ def review_reply(*, actor: Actor, review_id: int, text: str) -> Review:
         review.reply = text
         review.replied_at = timezone.now()
         review.save(update_fields=["reply", "replied_at"])
+        transaction.on_commit(public_version_bump)  # storefronts show the reply
     return review

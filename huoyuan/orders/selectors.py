@@ -97,3 +97,14 @@ def address_get(*, actor: Actor, address_id: int) -> Address:
 def review_list_for_supplier(*, supplier_id: int) -> QuerySet[Review]:
     """Public: a supplier's reviews, newest first (buyers shown by organization name only)."""
     return Review.objects.filter(supplier_id=supplier_id).select_related("buyer").order_by("-pk")
+
+
+def order_currency(*, actor: Actor, order_id: int) -> str:
+    """The currency of an order the actor may see (to parse amounts typed for it)."""
+    qs = Order.objects.filter(pk=order_id)
+    if not actor.is_operator:
+        qs = qs.filter(Q(buyer_id=actor.organization_id) | Q(supplier_id=actor.organization_id))
+    currency = qs.values_list("currency", flat=True).first()
+    if currency is None:
+        raise NotFound()
+    return currency

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from huoyuan.accounts.contracts import Actor
+from huoyuan.ledger.contracts import AccountKind
+from huoyuan.ledger.selectors import balances_for_organization
 from huoyuan.payments.contracts import PaymentStatus, PayoutStatus, Provider
 from huoyuan.payments.errors import NotFound
 from huoyuan.payments.models import Payment, Payout, PayoutAccount
@@ -44,3 +48,35 @@ def payout_list_for_operator(*, status: str | None = None) -> QuerySet[Payout]:
 
 def payout_account_for(*, actor: Actor) -> PayoutAccount | None:
     return PayoutAccount.objects.filter(supplier_id=actor.organization_id).first()
+
+
+def payment_currency(*, reference: str) -> str | None:
+    """The currency of a payment, to parse an amount typed for it (None: no such payment)."""
+    return (
+        Payment.objects.filter(reference=reference.strip().upper())
+        .values_list("currency", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierBalance:
+    currency: str
+    available_minor: int
+    payout_pending_minor: int
+
+
+def supplier_balances(*, actor: Actor) -> list[SupplierBalance]:
+    """What the platform owes the actor's organization, per currency: available to pay out, and
+    already asked for (requested payouts not yet paid)."""
+    totals: dict[str, dict[str, int]] = {}
+    for account in balances_for_organization(organization_id=actor.organization_id):
+        row = totals.setdefault(account.currency, {"available": 0, "pending": 0})
+        if account.kind == AccountKind.SUPPLIER_AVAILABLE:
+            row["available"] += account.balance_minor
+        elif account.kind == AccountKind.SUPPLIER_PAYOUT_PENDING:
+            row["pending"] += account.balance_minor
+    return [
+        SupplierBalance(currency, row["available"], row["pending"])
+        for currency, row in sorted(totals.items())
+    ]

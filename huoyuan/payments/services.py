@@ -95,6 +95,18 @@ def payment_retry(*, actor: Actor, reference: str) -> Payment:
             raise NotFound()
         if old.status != PaymentStatus.FAILED:
             raise Conflict(_("Only a failed payment can be tried again."))
+        # Lock every attempt of the checkout: two retries (a double click) must not both open a
+        # payment, or the buyer could pay twice and the second capture would have nowhere to go.
+        attempts = list(
+            Payment.objects.select_for_update()
+            .filter(checkout_id=old.checkout_id)
+            .order_by("pk")
+            .values_list("status", flat=True)
+        )
+        if any(status != PaymentStatus.FAILED for status in attempts):
+            raise Conflict(
+                _("This checkout already has a payment in progress; finish or wait for that one.")
+            )
         waiting = [
             o
             for o in orders_selectors.orders_of_checkout(checkout_id=old.checkout_id)
@@ -130,8 +142,20 @@ def _apply(payment: Payment, *, status: str, external_reference: str = "") -> st
     payment.save(update_fields=fields)
     if status != PaymentStatus.CAPTURED:
         return f"payment {status}"
-    order_ids = [o.pk for o in orders_selectors.orders_of_checkout(checkout_id=payment.checkout_id)]
-    late = orders.orders_mark_paid(order_ids=order_ids, payment_reference=payment.reference)
+    # A retried payment is for the orders still waiting when it was opened (payment_retry): one
+    # cancelled before then is not in its amount, so it must not be captured and "refunded late"
+    # from it (tests/test_crash_safety.py found the books capturing more than the payment).
+    order_ids = [
+        o.pk
+        for o in orders_selectors.orders_of_checkout(checkout_id=payment.checkout_id)
+        if o.closed_at is None or o.closed_at >= payment.created_at
+    ]
+    # A matched bank transfer is the operator's act: the orders' history names who matched it.
+    late = orders.orders_mark_paid(
+        order_ids=order_ids,
+        payment_reference=payment.reference,
+        operator_id=payment.matched_by_id,
+    )
     audit_record(
         action="payment.captured",
         object_type="payment",

@@ -46,6 +46,16 @@ class ProfileForm(forms.Form):
         widget=forms.Textarea,
     )
     patents_count = forms.IntegerField(label=_("Patents"), min_value=0, required=False)
+    mixed_batch_moq = forms.IntegerField(
+        label=_("Mixed-batch MOQ for the whole store"),
+        min_value=1,
+        max_value=10_000_000,
+        required=False,
+        help_text=_(
+            "混批: with this set, buyers may mix any of your items in one order as long as it "
+            "holds this many units in all (SKU MOQs are waived). Leave empty for none."
+        ),
+    )
 
     def clean_certifications(self) -> list[str]:
         return [

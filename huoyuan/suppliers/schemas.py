@@ -40,6 +40,7 @@ class SupplierOut(Schema):
     odm: bool
     certifications: list[str]
     patents_count: int
+    mixed_batch_moq: int | None
     verification_level: int
     rating_average: float | None
     rating_count: int
@@ -77,6 +78,9 @@ class SupplierProfileIn(StrictIn):
     odm: bool | None = None
     certifications: list[str] | None = None
     patents_count: int | None = Field(None, ge=0)
+    mixed_batch_moq: int | None = Field(
+        None, description="混批: units an order must hold across all your SKUs; null for none"
+    )
 
 
 class VerificationIn(StrictIn):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,21 +13,32 @@ from huoyuan.catalogue.selectors import ProductFilters, product_list_public
 from huoyuan.core.errors import DomainError, NotFound
 from huoyuan.core.pagecache import cache_public_page
 from huoyuan.core.web import apply_error, page_view, paginate
+from huoyuan.orders.selectors import review_list_for_supplier
 from huoyuan.suppliers import selectors, services
 from huoyuan.suppliers.forms import FactoryPhotoForm, LogoForm, ProfileForm, VerificationForm
 
+REVIEWS_PER_PAGE = 5
 
-@cache_public_page()
+
+@cache_public_page("reviews")
 def storefront(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         profile = selectors.supplier_get_public(slug=slug)
     except NotFound:
         raise Http404 from None
     products = product_list_public(filters=ProductFilters(supplier_id=profile.organization_id))
+    # The profile's rating count says whether there is anything to list (no query if not).
+    reviews = (
+        Paginator(
+            review_list_for_supplier(supplier_id=profile.organization_id), REVIEWS_PER_PAGE
+        ).get_page(request.GET.get("reviews"))
+        if profile.rating_count
+        else None
+    )
     return render(
         request,
         "suppliers/storefront.html",
-        {"profile": profile, "page": paginate(request, products)},
+        {"profile": profile, "page": paginate(request, products), "reviews": reviews},
     )
 
 

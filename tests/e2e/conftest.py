@@ -154,7 +154,11 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
 
     def take(page: Page, step: str) -> Path:
         path = ARTIFACTS / f"{test_name}-{next(counter):02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": Playwright hides the caret by setting an inline style on every input
+        # and leaves ``style=""`` behind; htmx's attribute settling then copies that attribute
+        # onto swapped-in inputs, which the CSP (style-src-attr) rightly blocks. No real browser
+        # does this, so a screenshot must not cause a violation the test would then report.
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     return take

@@ -125,6 +125,7 @@ def test_supplier_creates_a_draft_product_with_ladders_in_minor_units(supplier_a
                 "moq": 2,
                 "dropship_price_minor": 1500,
                 "sample_price_minor": 2000,
+                "sample_limit": 2,
                 "ladder": [
                     {"min_quantity": 2, "unit_price_minor": 1250},
                     {"min_quantity": 100, "unit_price_minor": 1100},
@@ -139,6 +140,7 @@ def test_supplier_creates_a_draft_product_with_ladders_in_minor_units(supplier_a
                 "moq": 5,
                 "dropship_price_minor": None,
                 "sample_price_minor": None,
+                "sample_limit": 2,
                 "ladder": [{"min_quantity": 5, "unit_price_minor": 1300}],
             },
         ],

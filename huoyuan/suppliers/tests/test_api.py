@@ -52,6 +52,7 @@ def _supplier_out(slug, name, **overrides):
         "odm": False,
         "certifications": [],
         "patents_count": 0,
+        "mixed_batch_moq": None,
         "verification_level": 0,
         "rating_average": None,
         "rating_count": 0,
