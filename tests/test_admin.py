@@ -56,3 +56,37 @@ def test_products_are_read_only_in_the_admin(admin_client, supplier_a, category)
     product.refresh_from_db()
     assert product.title_en == "Wine-red ceramic bowl"
     assert admin_client.get("/admin/catalogue/product/add/").status_code == 403
+
+
+def test_the_operator_sets_the_trade_settings_in_the_admin(admin_client):
+    from huoyuan.orders.models import TradeSettings
+    from huoyuan.orders.services import trade_settings
+
+    row = trade_settings()
+    response = admin_client.post(
+        f"/admin/orders/tradesettings/{row.pk}/change/",
+        {
+            "commission_rate_bp": 250,
+            "auto_confirm_days": 7,
+            "unpaid_expiry_minutes": 45,
+            "bank_transfer_expiry_hours": 48,
+            "max_unpaid_orders_per_buyer": 10,
+            "max_unpaid_share_percent": 40,
+            "bank_account_name": "Huoyuan Ltd.",
+            "bank_name": "Demo Bank",
+            "bank_account_number": "6222 1111",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    row = TradeSettings.objects.get()
+    assert (row.commission_rate_bp, row.auto_confirm_days, row.max_unpaid_share_percent) == (
+        250,
+        7,
+        40,
+    )
+    assert admin_client.get("/admin/orders/tradesettings/add/").status_code == 403
+
+
+def test_orders_are_read_only_in_the_admin(admin_client):
+    assert admin_client.get("/admin/orders/order/").status_code == 200
+    assert admin_client.get("/admin/orders/order/add/").status_code == 403
