@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from huoyuan.accounts.contracts import Actor
 from huoyuan.ledger.contracts import AccountKind
@@ -40,7 +40,17 @@ def payout_list_for_supplier(*, actor: Actor) -> QuerySet[Payout]:
 
 
 def payout_list_for_operator(*, status: str | None = None) -> QuerySet[Payout]:
-    qs = Payout.objects.select_related("supplier").order_by("-pk")
+    """Payouts with the supplier's current payout account (the operator pays to it)."""
+    account = PayoutAccount.objects.filter(supplier_id=OuterRef("supplier_id"))
+    qs = (
+        Payout.objects.select_related("supplier")
+        .annotate(
+            account_holder=Subquery(account.values("holder_name")[:1]),
+            account_bank=Subquery(account.values("bank_name")[:1]),
+            account_number=Subquery(account.values("account_number")[:1]),
+        )
+        .order_by("-pk")
+    )
     if status in PayoutStatus.values:
         qs = qs.filter(status=status)
     return qs

@@ -513,8 +513,9 @@ def requested(earned: Order, supplier_a: Person) -> Payout:
 def test_operator_marks_a_payout_paid(requested: Payout, operator: Person) -> None:
     listed = operator.client.get("/operator/payouts/")
     assert text(listed, f"payout-{requested.pk}").startswith(
-        f"{requested.pk} supplier_a Co. ¥1,067.00"
+        f"{requested.pk} supplier_a Co. A B 62220000 ¥1,067.00"
     )
+    assert text(listed, "pay-to") == "A B 62220000"
     before = state()
     empty = operator.client.post(f"/operator/payouts/{requested.pk}/paid/", {"reference": ""})
     assert empty.status_code == 422
