@@ -55,6 +55,8 @@ SANDBOX_WEBHOOK_SECRET = (
     or hashlib.sha256(f"sandbox-webhook:{SECRET_KEY}".encode()).hexdigest()
 )
 SANDBOX_WEBHOOK_URL = env_str("HUOYUAN_SANDBOX_WEBHOOK_URL", "")
+if SANDBOX_WEBHOOK_URL and not SANDBOX_WEBHOOK_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("HUOYUAN_SANDBOX_WEBHOOK_URL must start with http:// or https://.")
 # Like a real provider: some deliveries twice, some late, some in the wrong order.
 SANDBOX_CHAOS = env_bool("HUOYUAN_SANDBOX_CHAOS", True)
 ALLOWED_HOSTS = env_list("HUOYUAN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])

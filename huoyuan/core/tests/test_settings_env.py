@@ -192,3 +192,9 @@ def test_a_data_dir_that_is_a_file_stops_the_boot(tmp_path):
     result = boot(tmp_path, HUOYUAN_DATA_DIR=str(a_file))
     assert result.returncode != 0
     assert f"HUOYUAN_DATA_DIR={a_file} exists and is not a directory." in result.stderr
+
+
+def test_a_sandbox_webhook_url_that_is_not_http_is_refused(tmp_path):
+    result = boot(tmp_path, HUOYUAN_SANDBOX_WEBHOOK_URL="file:///etc/passwd")
+    assert result.returncode != 0
+    assert "HUOYUAN_SANDBOX_WEBHOOK_URL must start with http:// or https://." in result.stderr
