@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -104,17 +105,30 @@ def operator_organization_ids() -> QuerySet[Organization]:
     return Organization.objects.filter(kind=OrganizationKind.OPERATOR)
 
 
+def _notified(organization_ids: Iterable[int]) -> QuerySet[Membership]:
+    """Who hears about an organization's orders by email: its active owners and admins."""
+    return Membership.objects.filter(
+        organization_id__in=list(organization_ids),
+        role__in=list(MANAGER_ROLES),
+        user__is_active=True,
+    ).order_by("pk")
+
+
 def organization_notify_emails(*, organization_id: int) -> list[str]:
-    """Who hears about an organization's orders by email: its owners and admins."""
-    return list(
-        Membership.objects.filter(
-            organization_id=organization_id,
-            role__in=list(MANAGER_ROLES),
-            user__is_active=True,
-        )
-        .order_by("pk")
-        .values_list("user__email", flat=True)
+    return list(_notified([organization_id]).values_list("user__email", flat=True))
+
+
+def organization_notify_recipients(
+    *, organization_ids: Iterable[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """Each organization's email recipients as (email, preferred language or ""), in one query."""
+    recipients: dict[int, list[tuple[str, str]]] = {}
+    rows = _notified(organization_ids).values_list(
+        "organization_id", "user__email", "user__preferred_language"
     )
+    for organization_id, email, language in rows:
+        recipients.setdefault(organization_id, []).append((email, language))
+    return recipients
 
 
 def organization_names(*, ids: list[int]) -> dict[int, str]:

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from huoyuan.accounts.selectors import organization_notify_emails
+from huoyuan.accounts.selectors import organization_notify_recipients
 from huoyuan.notifications.models import Notification
 
 log = logging.getLogger(__name__)
@@ -73,11 +73,22 @@ def notifications_mark_emailed() -> int:
 def notifications_email_pending(*, batch: int = 200) -> int:
     """Email every notification not yet emailed to its organization's managers; returns the count.
 
-    Each row is claimed before sending (``emailed_at`` set only where it was still empty), so two
-    workers never send one twice; a failed send un-claims the row for the next run.
+    Each manager reads it in their own language: one email per language, rendered once, sent to
+    every recipient who reads that language. Each row is claimed before sending (``emailed_at`` set
+    only where it was still empty), so two workers never send one twice; a failed send un-claims
+    the row for the next run.
     """
     sent = 0
     pending = list(Notification.objects.filter(emailed_at__isnull=True).order_by("pk")[:batch])
+    if not pending:
+        return 0
+    # One query for the whole batch, whatever the number of organizations and recipients.
+    audiences = {
+        organization_id: _by_language(recipients)
+        for organization_id, recipients in organization_notify_recipients(
+            organization_ids={n.organization_id for n in pending}
+        ).items()
+    }
     for notification in pending:
         # The claim commits together with the send, never before it: a worker killed between the
         # two (tests/test_crash_safety.py caught it) used to leave the row marked emailed and the
@@ -89,20 +100,48 @@ def notifications_email_pending(*, batch: int = 200) -> int:
             ).update(emailed_at=timezone.now())
             if not claimed:
                 continue
-            recipients = organization_notify_emails(organization_id=notification.organization_id)
-            if not recipients:
+            audience = audiences.get(notification.organization_id)
+            if not audience:
                 continue
-            with translation.override(settings.LANGUAGE_CODE):
-                text = notification_text(notification)
-                subject = _("huoyuan: %(text)s") % {"text": text[:80]}
-            link = (
-                f"{settings.SITE_URL.rstrip('/')}{notification.link}" if notification.link else ""
-            )
+            emails = [
+                _email(notification, language=language, to=to) for language, to in audience.items()
+            ]
             try:
-                send_mail(subject, f"{text}\n\n{link}".strip(), None, recipients)
+                mailers.default.send_messages(emails)
             except Exception:  # a mail server hiccup: un-claim and try again on the next run
+                # Languages already sent go again then too: at least once, as for a crash.
                 log.exception("notification %s: email failed", notification.pk)
                 transaction.set_rollback(True)
                 continue
         sent += 1
     return sent
+
+
+def _email_language(preferred: str) -> str:
+    """The language a recipient reads email in: the one they chose, else the site's.
+
+    The language picked from the menu lives only in the browser's cookie, so the site's language
+    is the best guess for someone who never chose. A choice the site no longer offers falls back
+    to its closest offered variant ("de-at" to "de"), else to the site's language: never no email.
+    """
+    if preferred:
+        try:
+            return translation.get_supported_language_variant(preferred)
+        except LookupError:
+            pass
+    return settings.LANGUAGE_CODE
+
+
+def _by_language(recipients: list[tuple[str, str]]) -> dict[str, list[str]]:
+    audience: dict[str, list[str]] = {}
+    for email, preferred in recipients:
+        audience.setdefault(_email_language(preferred), []).append(email)
+    return audience
+
+
+def _email(notification: Notification, *, language: str, to: list[str]) -> EmailMessage:
+    with translation.override(language):
+        text = notification_text(notification)
+        subject = _("huoyuan: %(text)s") % {"text": text[:80]}
+    link = f"{settings.SITE_URL.rstrip('/')}{notification.link}" if notification.link else ""
+    return EmailMessage(subject, f"{text}\n\n{link}".strip(), None, to)

@@ -184,18 +184,6 @@ def test_a_message_missing_a_parameter_still_renders(supplier_a: Person) -> None
         assert notification_text(row) == "Bestellung %(number)s wurde versandt."
 
 
-def test_email_uses_the_sites_language(supplier_a: Person) -> None:
-    notify_many(
-        [notice(supplier_a, message="You joined %(org)s.", params={"org": "Acme"}, link="")]
-    )
-
-    with override_settings(LANGUAGE_CODE="de"):
-        assert notifications_email_pending() == 1
-
-    assert mail.outbox[0].body == "Sie sind Acme beigetreten."
-    assert mail.outbox[0].subject.endswith("Sie sind Acme beigetreten.")
-
-
 def test_marking_read_touches_only_the_organizations_own_rows(
     supplier_a: Person, supplier_b: Person
 ) -> None:
