@@ -46,6 +46,26 @@ class Payment(models.Model):
         return self.reference
 
 
+class PaymentOrder(models.Model):
+    """An order a payment pays, with its share: fixed when the payment is opened.
+
+    A retried payment covers only the orders still waiting when it was opened; capture pays exactly
+    these rows, so the books never take more than the payment's amount.
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="covers")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "order"], name="payment_order_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} -> order {self.order_id}"
+
+
 class WebhookEvent(models.Model):
     """Every webhook delivery we received, valid or not: the provider's retries collapse here."""
 
