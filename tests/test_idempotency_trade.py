@@ -19,14 +19,12 @@ instead of waiting, which such a retry absorbs.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.db import connections
 from django.db.models import Sum
 from django.http import HttpResponse
 from django.test import Client, TestCase
@@ -34,15 +32,15 @@ from django.test import Client, TestCase
 from huoyuan.catalogue.models import Category, Product, Sku
 from huoyuan.catalogue.tests.factories import make_product, sku
 from huoyuan.core.models import AuditEvent
+from huoyuan.core.tests.concurrency import run_at_once
 from huoyuan.ledger.models import Transaction
 from huoyuan.notifications.models import Notification
 from huoyuan.notifications.services import Notice, notify_many
 from huoyuan.orders import services as orders
 from huoyuan.orders.models import Address, CartLine, Order, OrderEvent, Review, Shipment
-from huoyuan.orders.tests.factories import address_for, capture, place, sku_of
+from huoyuan.orders.tests.factories import address_for, capture, fail, place, sku_of
 from huoyuan.payments import services as payments
 from huoyuan.payments.models import Payment, Payout
-from huoyuan.payments.sandbox import deliver, event_body
 
 if TYPE_CHECKING:
     from conftest import Person
@@ -147,8 +145,7 @@ def prepare_review(shop: Shop) -> None:
 
 def prepare_failed_payment(shop: Shop) -> None:
     _order(shop, "pending")
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        deliver(event_body(shop.objects["payment"], "payment.failed"))
+    fail(shop.objects["payment"])
 
 
 def prepare_balance(shop: Shop) -> None:
@@ -336,31 +333,6 @@ def test_three_serial_retries_have_one_effect_and_one_answer(
     assert case.measure(shop) == case.once(before)
 
 
-def _threads(jobs: list[Callable[[], HttpResponse]]) -> list[HttpResponse]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[HttpResponse | None] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = jobs[index]()
-        except BaseException as error:  # noqa: BLE001 - re-raised by the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if errors:
-        raise errors[0]
-    assert all(r is not None for r in results), "a caller never got an answer"
-    return [r for r in results if r is not None]
-
-
 def _until_answered(call: Callable[[], HttpResponse]) -> Callable[[], HttpResponse]:
     """A client's retry loop: a 5xx (rolled back whole) is sent again with the same key."""
 
@@ -393,8 +365,9 @@ def test_three_concurrent_retries_have_one_effect_and_one_answer(
     person = cast[case.who]
     before = case.measure(shop)
 
-    responses = _threads(
-        [_until_answered(lambda: send(person, case, shop, "at-once")) for _ in range(3)]
+    responses = run_at_once(
+        [_until_answered(lambda: send(person, case, shop, "at-once")) for _ in range(3)],
+        timeout=120,
     )
 
     assert responses[0].status_code == case.status, responses[0].content[:300]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -24,7 +23,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.db import connection, connections
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -35,6 +33,7 @@ from huoyuan.accounts.tests.factories import UserFactory
 from huoyuan.catalogue.models import Category, Product, Sku
 from huoyuan.catalogue.stock import OutOfStock
 from huoyuan.catalogue.tests.factories import make_product, sku
+from huoyuan.core.tests.concurrency import run_at_once, skip_unless_concurrent_database
 from huoyuan.ledger.contracts import AccountKind, AccountRef
 from huoyuan.ledger.selectors import account_balance, ledger_check
 from huoyuan.orders import services
@@ -210,31 +209,6 @@ def _assert_money_adds_up() -> None:
 # --- running many buyers at once --------------------------------------------------------------
 
 
-def _in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run each job in its own thread (its own connection), all released at once; re-raise."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
-
-
 @dataclass
 class Tally:
     outcomes: Counter[str] = field(default_factory=Counter)
@@ -327,11 +301,7 @@ def _buyer_job(
 
 @pytest.fixture(autouse=True)
 def _concurrent_database(settings: Any) -> None:
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        # Django's in-memory test database is one shared cache whose table locks fail at once
-        # ("database table is locked") instead of waiting for the busy timeout: threads cannot
-        # take turns on it. A file database in WAL mode, as in production, lets them.
-        pytest.skip("needs the SQLite test database in a file (TEST NAME in settings_test.py)")
+    skip_unless_concurrent_database()
     # Notification emails go out from the task worker; run inline (the immediate backend) each
     # commit of 64 threads would also send every pending email. Stock is what is tested here.
     settings.TASKS = {
@@ -352,7 +322,7 @@ def test_64_buyers_checking_out_at_once_never_oversell(world: World, capsys: Any
     per_buyer = ATTEMPTS // THREADS
     extra = ATTEMPTS - per_buyer * THREADS
     started = time.monotonic()
-    tallies = _in_threads(
+    tallies = run_at_once(
         [
             _buyer_job(world, actor, address_id, per_buyer + (1 if n < extra else 0), SEED + n)
             for n, (actor, address_id) in enumerate(buyers)
@@ -419,7 +389,7 @@ def _settle(world: World) -> None:
         # Every unpaid order is due an hour from now: racing the payments above.
         services.orders_expire_due(now=timezone.now() + timedelta(hours=1), limit=100_000)
 
-    _in_threads(
+    run_at_once(
         [capture(payments_to_capture[n::8]) for n in range(8)]
         + [cancel(buyer_cancels[n::4]) for n in range(4)]
         + [expire]
@@ -468,7 +438,7 @@ def _settle(world: World) -> None:
 
         return job
 
-    _in_threads([work(plan[n::8]) for n in range(8)])
+    run_at_once([work(plan[n::8]) for n in range(8)])
     _assert_stock_adds_up(world.initial)
     _assert_money_adds_up()
     shipped = Order.objects.filter(pk__in=[o for o, *_r, w in plan if w == "full"])
@@ -504,7 +474,7 @@ def test_fairness_caps_hold_under_concurrency(world: World) -> None:
 
         return run
 
-    tallies = _in_threads([job(a, ad, SEED + n) for n, (a, ad) in enumerate(buyers)])
+    tallies = run_at_once([job(a, ad, SEED + n) for n, (a, ad) in enumerate(buyers)])
     outcomes = sum((t.outcomes for t in tallies), Counter())
     assert outcomes["refused: fairness cap"] > 0
     _assert_stock_adds_up(world.initial)

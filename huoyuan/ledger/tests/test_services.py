@@ -3,14 +3,13 @@ overdraft where the books forbid it, and accounts locked in one order (no deadlo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from huoyuan.core.tests.concurrency import run_at_once, skip_unless_concurrent_database
 from huoyuan.ledger.contracts import AccountKind, AccountRef, Posting, TransactionKind
 from huoyuan.ledger.errors import InsufficientFunds, Unbalanced
 from huoyuan.ledger.models import Account, Entry, Transaction
@@ -264,38 +263,9 @@ def test_locks_every_account_of_a_posting_in_one_statement_in_primary_key_order(
         assert "FOR UPDATE" in locks[0]
 
 
-def _in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except BaseException as error:  # noqa: BLE001 - re-raised by the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
-
-
-def _needs_concurrent_database() -> None:
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip("needs the SQLite test database in a file (TEST NAME in settings_test.py)")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_postings_over_the_same_accounts_in_opposite_orders_do_not_deadlock() -> None:
-    _needs_concurrent_database()
+    skip_unless_concurrent_database()
     capture("seed", 10_000)
     a = AccountRef(AccountKind.SUPPLIER_AVAILABLE, "CNY", organization_id=None, key="a")
     b = AccountRef(AccountKind.SUPPLIER_AVAILABLE, "CNY", organization_id=None, key="b")
@@ -311,7 +281,7 @@ def test_concurrent_postings_over_the_same_accounts_in_opposite_orders_do_not_de
 
     # Each thread names the accounts in the opposite order: locking in line order would deadlock.
     assert (
-        _in_threads([mover(f"t{i}", *((a, b) if i % 2 else (b, a))) for i in range(8)]) == [40] * 8
+        run_at_once([mover(f"t{i}", *((a, b) if i % 2 else (b, a))) for i in range(8)]) == [40] * 8
     )
     assert account_balance(ref=a) + account_balance(ref=b) == 10_000
     assert account_balance(ref=a) == 5_000  # four threads each way, 40 x 7 each
@@ -321,9 +291,9 @@ def test_concurrent_postings_over_the_same_accounts_in_opposite_orders_do_not_de
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_posts_of_one_reference_write_it_once() -> None:
-    _needs_concurrent_database()
+    skip_unless_concurrent_database()
 
-    results = _in_threads([lambda: capture("capture:race", 1250) for _i in range(8)])
+    results = run_at_once([lambda: capture("capture:race", 1250) for _i in range(8)])
 
     assert sorted(results) == [False] * 7 + [True]
     assert Transaction.objects.filter(reference="capture:race").count() == 1

@@ -1,4 +1,9 @@
-"""Helpers that drive the trade loop through its services, as a buyer and a supplier would."""
+"""Helpers that drive the trade loop through its services, as a buyer and a supplier would.
+
+``place`` checks out and leaves the orders waiting for payment; ``capture`` and ``fail`` bring the
+provider's answer; ``paid_order``, ``shipped_order`` and ``completed_order`` take one supplier's
+order that far.
+"""
 
 from __future__ import annotations
 
@@ -61,5 +66,42 @@ def capture(payment: Payment) -> str:
         return deliver(event_body(payment, "payment.succeeded"))
 
 
+def fail(payment: Payment) -> str:
+    """The sandbox provider reports a failure (signed, through the webhook handler)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return deliver(event_body(payment, "payment.failed"))
+
+
 def orders_of(submitted: payments.Submitted) -> list[Order]:
     return list(Order.objects.filter(pk__in=submitted.order_ids).order_by("pk"))
+
+
+Items = list[tuple[Sku, int]]
+
+
+def paid_order(buyer: Actor, items: Items, *, address: Address | None = None) -> Order:
+    """The buyer orders ``items`` (all from one supplier) and pays by card."""
+    submitted = place(buyer, items, address=address)
+    capture(submitted.payment)
+    (order,) = orders_of(submitted)
+    return order
+
+
+def shipped_order(
+    buyer: Actor, seller: Actor, items: Items, *, address: Address | None = None
+) -> Order:
+    """A paid order that the supplier shipped in full, in one parcel."""
+    order = paid_order(buyer, items, address=address)
+    services.order_ship(actor=seller, order_id=order.pk, carrier="SF", tracking_number="SF1")
+    order.refresh_from_db()
+    return order
+
+
+def completed_order(
+    buyer: Actor, seller: Actor, items: Items, *, address: Address | None = None
+) -> Order:
+    """A shipped order whose receipt the buyer confirmed: escrow released to the supplier."""
+    order = shipped_order(buyer, seller, items, address=address)
+    services.order_confirm_receipt(actor=buyer, order_id=order.pk)
+    order.refresh_from_db()
+    return order

@@ -28,7 +28,15 @@ from huoyuan.orders.contracts import TRANSITIONS, OrderStatus, Party, allowed
 from huoyuan.orders.errors import IllegalTransition, NotFound, ValidationFailed
 from huoyuan.orders.models import Order, OrderEvent, OrderLine, Shipment, TradeSettings
 from huoyuan.orders.selectors import escrow_held
-from huoyuan.orders.tests.factories import address_for, capture, orders_of, place, sku_of
+from huoyuan.orders.tests.factories import (
+    address_for,
+    capture,
+    orders_of,
+    paid_order,
+    place,
+    shipped_order,
+    sku_of,
+)
 from huoyuan.payments import services as payments
 from huoyuan.payments.errors import Conflict, PermissionDenied
 from huoyuan.payments.models import Payment
@@ -467,9 +475,7 @@ def test_partial_shipments_consume_stock_per_shipment_and_the_order_stays_paid(
         skus=[sku("RED", stock=50), sku("BLUE", stock=50, attributes={"colour": "Blue"})]
     )
     red, blue = sku_of(product, "RED"), sku_of(product, "BLUE")
-    submitted = place(shop.buyer, [(red, 10), (blue, 4)], address=shop.address)
-    capture(submitted.payment)
-    order = orders_of(submitted)[0]
+    order = paid_order(shop.buyer, [(red, 10), (blue, 4)], address=shop.address)
     red_line, blue_line = order.lines.order_by("pk")
     notices = Notification.objects.count()
 
@@ -598,10 +604,7 @@ def test_receipt_releases_escrow_to_the_supplier_minus_commission_rounded_half_u
     TradeSettings.objects.update_or_create(pk=1, defaults={"commission_rate_bp": 250})
     shop = Shop(cast, category)
     bowl = sku_of(shop.product(skus=[sku("B", ladder=[(2, unit_price)])]))
-    submitted = place(shop.buyer, [(bowl, 2)], address=shop.address)
-    capture(submitted.payment)
-    order = orders_of(submitted)[0]
-    services.order_ship(actor=shop.seller, order_id=order.pk, carrier="SF", tracking_number="1")
+    order = shipped_order(shop.buyer, shop.seller, [(bowl, 2)], address=shop.address)
     total = unit_price * 2
 
     services.order_confirm_receipt(actor=shop.buyer, order_id=order.pk)

@@ -19,7 +19,7 @@ from huoyuan.notifications.models import Notification
 from huoyuan.orders import services
 from huoyuan.orders.errors import IllegalTransition, ValidationFailed
 from huoyuan.orders.models import Order, OrderEvent
-from huoyuan.orders.tests.factories import capture, orders_of, place, sku_of
+from huoyuan.orders.tests.factories import paid_order, shipped_order, sku_of
 
 if TYPE_CHECKING:
     from conftest import Person
@@ -95,12 +95,7 @@ def operator_actor(operator: Person) -> Actor:
 def shipped(buyer: Actor, seller: Actor, category: Category) -> Order:
     """2 bowls at 12.50 (2500), paid by card and shipped."""
     bowl = sku_of(make_product(seller, category, skus=[sku("BOWL", stock=10)]))
-    submitted = place(buyer, [(bowl, 2)])
-    capture(submitted.payment)
-    order = orders_of(submitted)[0]
-    services.order_ship(actor=seller, order_id=order.pk, carrier="SF", tracking_number="SF1")
-    order.refresh_from_db()
-    return order
+    return shipped_order(buyer, seller, [(bowl, 2)])
 
 
 @pytest.fixture
@@ -402,9 +397,7 @@ def test_declining_is_no_way_to_mark_a_paid_order_shipped(
     buyer: Actor, seller: Actor, category: Category
 ) -> None:
     bowl = sku_of(make_product(seller, category, skus=[sku("BOWL", stock=10)]))
-    submitted = place(buyer, [(bowl, 2)])
-    capture(submitted.payment)
-    order = orders_of(submitted)[0]
+    order = paid_order(buyer, [(bowl, 2)])
     before = state(order)
 
     with pytest.raises(IllegalTransition) as caught:

@@ -12,8 +12,8 @@ from huoyuan.catalogue.tests.factories import make_product, sku
 from huoyuan.notifications.models import Notification
 from huoyuan.orders import services
 from huoyuan.orders.errors import Conflict, NotFound, ValidationFailed
-from huoyuan.orders.models import Order, Review
-from huoyuan.orders.tests.factories import capture, orders_of, place, sku_of
+from huoyuan.orders.models import Review
+from huoyuan.orders.tests.factories import completed_order, shipped_order, sku_of
 from huoyuan.suppliers.models import SupplierProfile
 
 if TYPE_CHECKING:
@@ -54,24 +54,11 @@ def bowl(seller: Actor, category: Category) -> Sku:
     return sku_of(make_product(seller, category, skus=[sku("BOWL", stock=100)]))
 
 
-def shipped_order(buyer: Actor, seller: Actor, bowl: Sku) -> Order:
-    submitted = place(buyer, [(bowl, 2)])
-    capture(submitted.payment)
-    order = orders_of(submitted)[0]
-    services.order_ship(actor=seller, order_id=order.pk, carrier="SF", tracking_number="SF1")
-    return order
-
-
-def completed_order(buyer: Actor, seller: Actor, bowl: Sku) -> Order:
-    order = shipped_order(buyer, seller, bowl)
-    services.order_confirm_receipt(actor=buyer, order_id=order.pk)
-    return order
-
-
 def test_the_buyer_reviews_a_completed_order_and_the_rating_follows(
     buyer: Actor, seller: Actor, bowl: Sku
 ) -> None:
-    first, second = completed_order(buyer, seller, bowl), completed_order(buyer, seller, bowl)
+    first = completed_order(buyer, seller, [(bowl, 2)])
+    second = completed_order(buyer, seller, [(bowl, 2)])
     assert rating(seller) == (None, 0)
     notices = Notification.objects.count()
 
@@ -105,7 +92,7 @@ def test_the_buyer_reviews_a_completed_order_and_the_rating_follows(
 def test_an_order_not_yet_complete_cannot_be_reviewed(
     buyer: Actor, seller: Actor, bowl: Sku
 ) -> None:
-    order = shipped_order(buyer, seller, bowl)
+    order = shipped_order(buyer, seller, [(bowl, 2)])
 
     with pytest.raises(Conflict) as caught:
         services.review_create(actor=buyer, order_id=order.pk, scores=GOOD)
@@ -116,7 +103,7 @@ def test_an_order_not_yet_complete_cannot_be_reviewed(
 
 
 def test_a_partly_refunded_order_can_be_reviewed(buyer: Actor, seller: Actor, bowl: Sku) -> None:
-    order = shipped_order(buyer, seller, bowl)
+    order = shipped_order(buyer, seller, [(bowl, 2)])
     services.order_request_refund(actor=buyer, order_id=order.pk, amount_minor=500, reason="Chip")
     services.order_resolve_refund(actor=seller, order_id=order.pk, amount_minor=500)
 
@@ -126,7 +113,7 @@ def test_a_partly_refunded_order_can_be_reviewed(buyer: Actor, seller: Actor, bo
 
 
 def test_an_order_is_reviewed_once(buyer: Actor, seller: Actor, bowl: Sku) -> None:
-    order = completed_order(buyer, seller, bowl)
+    order = completed_order(buyer, seller, [(bowl, 2)])
     services.review_create(actor=buyer, order_id=order.pk, scores=GOOD, text="Good")
     notices = Notification.objects.count()
 
@@ -156,7 +143,7 @@ def test_an_order_is_reviewed_once(buyer: Actor, seller: Actor, bowl: Sku) -> No
 def test_scores_run_from_1_to_5(
     buyer: Actor, seller: Actor, bowl: Sku, name: str, value: Any
 ) -> None:
-    order = completed_order(buyer, seller, bowl)
+    order = completed_order(buyer, seller, [(bowl, 2)])
 
     with pytest.raises(ValidationFailed) as caught:
         services.review_create(actor=buyer, order_id=order.pk, scores={**GOOD, name: value})
@@ -167,7 +154,7 @@ def test_scores_run_from_1_to_5(
 
 
 def test_a_review_text_has_at_most_2000_characters(buyer: Actor, seller: Actor, bowl: Sku) -> None:
-    order = completed_order(buyer, seller, bowl)
+    order = completed_order(buyer, seller, [(bowl, 2)])
 
     with pytest.raises(ValidationFailed) as caught:
         services.review_create(actor=buyer, order_id=order.pk, scores=GOOD, text="x" * 2001)
@@ -183,7 +170,7 @@ def test_a_review_text_has_at_most_2000_characters(buyer: Actor, seller: Actor, 
 def test_only_the_buyer_of_the_order_reviews_it(
     who: str, cast: dict[str, Person], buyer: Actor, seller: Actor, bowl: Sku
 ) -> None:
-    order = completed_order(buyer, seller, bowl)
+    order = completed_order(buyer, seller, [(bowl, 2)])
     actor = cast[who].actor
     assert actor
 
@@ -194,7 +181,7 @@ def test_only_the_buyer_of_the_order_reviews_it(
 
 
 def test_the_supplier_replies_once(buyer: Actor, seller: Actor, bowl: Sku) -> None:
-    order = completed_order(buyer, seller, bowl)
+    order = completed_order(buyer, seller, [(bowl, 2)])
     review = services.review_create(actor=buyer, order_id=order.pk, scores=GOOD)
 
     replied = services.review_reply(actor=seller, review_id=review.pk, text=" Thank you! ")
@@ -217,7 +204,7 @@ def test_the_supplier_replies_once(buyer: Actor, seller: Actor, bowl: Sku) -> No
 def test_a_bad_reply_is_refused(
     buyer: Actor, seller: Actor, bowl: Sku, text: str, field: str, message: str
 ) -> None:
-    order = completed_order(buyer, seller, bowl)
+    order = completed_order(buyer, seller, [(bowl, 2)])
     review = services.review_create(actor=buyer, order_id=order.pk, scores=GOOD)
 
     with pytest.raises(ValidationFailed) as caught:
@@ -231,7 +218,7 @@ def test_a_bad_reply_is_refused(
 def test_only_the_reviewed_supplier_replies(
     who: str, cast: dict[str, Person], buyer: Actor, seller: Actor, bowl: Sku
 ) -> None:
-    order = completed_order(buyer, seller, bowl)
+    order = completed_order(buyer, seller, [(bowl, 2)])
     review = services.review_create(actor=buyer, order_id=order.pk, scores=GOOD)
     actor = cast[who].actor
     assert actor

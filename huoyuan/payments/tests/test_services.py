@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.test import TestCase
 from django.utils import timezone
 
 from huoyuan.accounts.contracts import Role
@@ -27,7 +26,15 @@ from huoyuan.ledger.selectors import account_balance, ledger_check
 from huoyuan.notifications.models import Notification
 from huoyuan.orders import services as orders
 from huoyuan.orders.models import Order, OrderEvent
-from huoyuan.orders.tests.factories import capture, orders_of, place, sku_of
+from huoyuan.orders.tests.factories import (
+    capture,
+    completed_order,
+    fail,
+    orders_of,
+    place,
+    shipped_order,
+    sku_of,
+)
 from huoyuan.payments import services
 from huoyuan.payments.errors import (
     AmountMismatch,
@@ -37,7 +44,6 @@ from huoyuan.payments.errors import (
     ValidationFailed,
 )
 from huoyuan.payments.models import Payment, Payout, PayoutAccount
-from huoyuan.payments.sandbox import deliver, event_body
 
 if TYPE_CHECKING:
     from conftest import Person
@@ -83,11 +89,6 @@ def audit_since(count: int) -> list[tuple[Any, ...]]:
             "action", "object_type", "actor_id", "organization_id", "before", "after"
         )
     )
-
-
-def fail(payment: Payment) -> None:
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        deliver(event_body(payment, "payment.failed"))
 
 
 @pytest.fixture
@@ -478,11 +479,7 @@ def test_only_supplier_owners_and_admins_manage_payouts(
 
 def _earn(buyer: Actor, seller: Actor, bowl: Sku) -> int:
     """One completed order of 2500: the supplier's available balance grows by 2425."""
-    submitted = place(buyer, [(bowl, 2)])
-    capture(submitted.payment)
-    order = orders_of(submitted)[0]
-    orders.order_ship(actor=seller, order_id=order.pk, carrier="SF", tracking_number="SF1")
-    orders.order_confirm_receipt(actor=buyer, order_id=order.pk)
+    completed_order(buyer, seller, [(bowl, 2)])
     return 2500 - 75
 
 
@@ -603,10 +600,7 @@ def test_a_payout_moves_the_whole_available_balance_and_the_operator_marks_it_pa
 def test_every_money_movement_leaves_ledger_entries_and_audit_rows(
     buyer: Actor, seller: Actor, operator_actor: Actor, bowl: Sku
 ) -> None:
-    submitted = place(buyer, [(bowl, 2)])
-    capture(submitted.payment)
-    order = orders_of(submitted)[0]
-    orders.order_ship(actor=seller, order_id=order.pk, carrier="SF", tracking_number="SF1")
+    order = shipped_order(buyer, seller, [(bowl, 2)])
     orders.order_request_refund(actor=buyer, order_id=order.pk, amount_minor=500, reason="Chip")
     orders.order_resolve_refund(actor=seller, order_id=order.pk, amount_minor=500)
     services.payout_account_set(

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.test import Client
 
 from huoyuan.accounts.contracts import Actor
 from huoyuan.catalogue.models import Category, Sku
 from huoyuan.catalogue.tests.factories import make_product, sku
+from huoyuan.core.tests.concurrency import run_at_once, skip_unless_concurrent_database
 from huoyuan.ledger.contracts import TransactionKind
 from huoyuan.ledger.models import Account, Entry, Transaction
 from huoyuan.ledger.selectors import ledger_check
@@ -325,38 +324,13 @@ def test_processing_after_success_and_failure_after_success_are_ignored(pending:
 # --- concurrent copies --------------------------------------------------------------------------
 
 
-def _in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except BaseException as error:  # noqa: BLE001 - re-raised by the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_copies_of_one_delivery_capture_once(pending: Payment) -> None:
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip("needs the SQLite test database in a file (TEST NAME in settings_test.py)")
+    skip_unless_concurrent_database()
     body = event_body(pending, "payment.succeeded")
     processing = event_body(pending, "payment.processing")
 
-    results = _in_threads(
+    results = run_at_once(
         [lambda: delivered(body) for _i in range(8)] + [lambda: delivered(processing)] * 2
     )
 
