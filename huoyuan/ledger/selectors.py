@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 
 from huoyuan.ledger.contracts import AccountKind, AccountRef
 from huoyuan.ledger.models import Account, Entry, Transaction
@@ -33,8 +33,12 @@ def entries_for_organization(*, organization_id: int) -> QuerySet[Entry]:
 
 
 def transaction_list() -> QuerySet[Transaction]:
-    """The operator's view of the whole ledger, newest first, with entries and accounts."""
-    return Transaction.objects.prefetch_related("entries__account").order_by("-pk")
+    """The operator's view of the whole ledger, newest first, with entries, their accounts and the
+    accounts' owners (one query for all the entries of a page)."""
+    entries = Entry.objects.select_related("account__organization")
+    return Transaction.objects.prefetch_related(Prefetch("entries", queryset=entries)).order_by(
+        "-pk"
+    )
 
 
 def account_list() -> QuerySet[Account]:

@@ -8,6 +8,7 @@ from html import unescape
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.http import HttpResponse
 from django.test import TestCase
 
@@ -546,5 +547,22 @@ def test_ledger_page_lists_transactions_with_their_entries(earned: Order, operat
     release = found[transactions[0]][0]
     assert release.startswith(f"Escrow released to the supplier · release:{earned.pk} · ")
     assert "Platform commission Platform" in release
-    assert f"Supplier balance (available) #{earned.supplier_id} #{earned.pk} ¥1,067.00" in release
+    assert f"Supplier balance (available) supplier_a Co. #{earned.pk} ¥1,067.00" in release
     assert "¥1,067.00" in release
+    # Every entry names its account's owner: the platform or an organization, never a bare id.
+    assert sorted(found["owner"]) == ["Platform"] * 4 + ["supplier_a Co."]
+    assert "/admin/" not in response.content.decode()  # this operator may not open the admin
+
+
+def test_ledger_page_links_owners_to_their_admin_page_for_who_may_open_it(
+    earned: Order, operator: Person, supplier_a: Person
+) -> None:
+    assert operator.user is not None
+    operator.user.user_permissions.add(Permission.objects.get(codename="view_organization"))
+    response = operator.client.get("/operator/ledger/")
+    links = re.findall(r'<td data-testid="owner"><a href="([^"]+)">([^<]+)</a>', response.text)
+    page = f"/admin/accounts/organization/{org_id(supplier_a)}/change/"
+    assert links == [(page, "supplier_a Co.")]
+    opened = operator.client.get(page)
+    assert opened.status_code == 200
+    assert "supplier_a Co." in opened.text

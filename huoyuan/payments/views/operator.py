@@ -115,8 +115,13 @@ def payout_paid(request: HttpRequest, payout_id: int) -> HttpResponse:
 
 @page_view(kind=OPERATOR)
 def ledger_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
     return render(
         request,
         "payments/operator_ledger.html",
-        {"page": paginate(request, ledger.transaction_list(), per_page=25)},
+        {
+            "page": paginate(request, ledger.transaction_list(), per_page=25),
+            # Owners link to their page in the admin, for whoever may open it there.
+            "owner_links": user.is_staff and user.has_perm("accounts.view_organization"),
+        },
     )
