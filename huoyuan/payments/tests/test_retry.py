@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from django.test import TestCase
 
 from huoyuan.catalogue.models import Category
 from huoyuan.catalogue.tests.factories import make_product, sku
 from huoyuan.ledger.selectors import ledger_check
 from huoyuan.orders import services
 from huoyuan.orders.selectors import escrow_held
-from huoyuan.orders.tests.factories import capture, orders_of, place, sku_of
+from huoyuan.orders.tests.factories import capture, fail, orders_of, place, sku_of
 from huoyuan.payments import services as payments
 from huoyuan.payments.errors import Conflict
 from huoyuan.payments.models import Payment
-from huoyuan.payments.sandbox import deliver, event_body
 
 if TYPE_CHECKING:
     from conftest import Person
@@ -24,15 +22,16 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 
-def _failed(buyer: Person, supplier_a: Person, supplier_b: Person, category: Category):  # type: ignore[no-untyped-def]
+def _failed(
+    buyer: Person, supplier_a: Person, supplier_b: Person, category: Category
+) -> payments.Submitted:
     assert supplier_a.actor is not None
     assert supplier_b.actor is not None
     assert buyer.actor is not None
     bowl = make_product(supplier_a.actor, category, skus=[sku("BOWL", stock=50)])
     cup = make_product(supplier_b.actor, category, title_en="Cup", skus=[sku("CUP", stock=500)])
     submitted = place(buyer.actor, [(sku_of(bowl), 10), (sku_of(cup), 120)])
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        deliver(event_body(submitted.payment, "payment.failed"))
+    fail(submitted.payment)
     return submitted
 
 
