@@ -1,6 +1,6 @@
 """Crash safety: the server SIGKILLed at random points of checkout, webhooks, shipping and payouts.
 
-A driver process (tests/crash_driver.py) trades through the real services on its own database
+A driver process (the tests/crash package) trades through the real services on its own database
 (a SQLite file with the production settings, or a PostgreSQL database created for this test when
 the suite runs on PostgreSQL) and acknowledges every committed call in an fsynced file. This test
 kills its worker with SIGKILL after a random 5-400 ms (some after up to 1.5 s), 200 times; every
@@ -71,7 +71,7 @@ class Driver:
                 [
                     sys.executable,
                     "-m",
-                    "tests.crash_driver",
+                    "tests.crash.driver",
                     "run",
                     str(data),
                     str(SEED),
@@ -160,14 +160,14 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(
         HUOYUAN_DATA_DIR=str(data),
         HUOYUAN_TASKS_BACKEND="immediate",  # email jobs run in the worker, right after commit
         HUOYUAN_SANDBOX_CHAOS="0",
-        HUOYUAN_EMAIL_BACKEND="tests.crash_driver.Mailbox",
+        HUOYUAN_EMAIL_BACKEND="tests.crash.mailbox.Mailbox",
         HUOYUAN_LOG_LEVEL="CRITICAL",
         CRASH_MAILBOX=str(data / "mailbox"),
     )
     if crash_database:
         env["DATABASE_URL"] = crash_database
     seeded = subprocess.run(  # noqa: S603 - our own driver, fixed arguments
-        [sys.executable, "-m", "tests.crash_driver", "setup", str(data)],
+        [sys.executable, "-m", "tests.crash.driver", "setup", str(data)],
         cwd=ROOT,
         env=env,
         capture_output=True,
