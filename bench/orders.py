@@ -88,6 +88,7 @@ class BenchError(Exception):
 class Scenario:
     name: str
     mode: str
+    path: str
     buyers: int
     placements: int
     placed_total: int
@@ -316,7 +317,7 @@ def _cut(values: list[float], q: int) -> float:
 
 
 def scenario(
-    world: Any, *, name: str, mode: str, buyers: int, sku_ids: list[int], args: Any
+    world: Any, *, name: str, mode: str, path: str, buyers: int, sku_ids: list[int], args: Any
 ) -> Scenario:
     from orders_world import HOT_QUANTITY, SPREAD_QUANTITY, WorkerSpec
 
@@ -329,16 +330,18 @@ def scenario(
             warmup=args.warmup,
             seconds=args.seconds,
             seed=args.seed * 1000 + i,
+            path=path,
         )
         for i in range(buyers)
     ]
-    print(f"  {name}, {buyers} buyers, {mode} ...", flush=True)
+    print(f"  {name}, {buyers} buyers, {mode}, {path} ...", flush=True)
     reports = run_workers(specs, mode, timeout=args.warmup + args.seconds + 120)
     latencies = sorted(ms for r in reports for ms in r.latencies_ms)
     submits = sorted(ms for r in reports for ms in r.submit_ms)
     return Scenario(
         name=name,
         mode=mode,
+        path=path,
         buyers=buyers,
         placements=len(latencies),
         placed_total=sum(r.placed for r in reports),
@@ -363,12 +366,12 @@ def scenario(
 
 def table(results: list[Scenario]) -> str:
     header = (
-        "scenario", "mode", "buyers", "orders/s", "p50 ms", "p95 ms", "p99 ms", "submit p50",
-        "CPU ms py+pg", "errors", "vs pgbench tps", "CPU-normalized",
+        "scenario", "mode", "placement", "buyers", "orders/s", "p50 ms", "p95 ms", "p99 ms",
+        "submit p50", "CPU ms py+pg", "errors", "vs pgbench tps", "CPU-normalized",
     )  # fmt: skip
     rows = [
         (
-            r.name, r.mode, str(r.buyers), f"{r.orders_per_s:,.1f}", f"{r.p50_ms:.1f}",
+            r.name, r.mode, r.path, str(r.buyers), f"{r.orders_per_s:,.1f}", f"{r.p50_ms:.1f}",
             f"{r.p95_ms:.1f}", f"{r.p99_ms:.1f}", f"{r.submit_p50_ms:.1f}",
             f"{r.python_cpu_ms:.1f}+{'?' if r.server_cpu_ms is None else f'{r.server_cpu_ms:.1f}'}",
             str(r.errors), f"{r.ratio_to_pgbench:.3f}",
@@ -380,7 +383,7 @@ def table(results: list[Scenario]) -> str:
 
     def line(row: tuple[str, ...]) -> str:
         return "  ".join(
-            c.rjust(w) if i >= 2 else c.ljust(w)
+            c.rjust(w) if i >= 3 else c.ljust(w)
             for i, (c, w) in enumerate(zip(row, widths, strict=True))
         )
 
@@ -389,19 +392,19 @@ def table(results: list[Scenario]) -> str:
 
 def verdicts(results: list[Scenario], tps: float) -> list[dict[str, Any]]:
     out = []
-    for mode in dict.fromkeys(r.mode for r in results):
-        spread = next(r for r in results if r.mode == mode and r.name == "spread")
-        hot = next(r for r in results if r.mode == mode and r.name == "hot SKU")
+    for mode, path in dict.fromkeys((r.mode, r.path) for r in results):
+        spread = next(r for r in results if (r.mode, r.path, r.name) == (mode, path, "spread"))
+        hot = next(r for r in results if (r.mode, r.path, r.name) == (mode, path, "hot SKU"))
         out.append(
             {
-                "rule": f"spread orders/s >= {SPREAD_TARGET:g} x pgbench tps ({mode})",
+                "rule": f"spread orders/s >= {SPREAD_TARGET:g} x pgbench tps ({mode}, {path})",
                 "value": round(spread.orders_per_s / tps, 3),
                 "passed": spread.orders_per_s >= SPREAD_TARGET * tps,
             }
         )
         out.append(
             {
-                "rule": f"hot-SKU orders/s >= {HOT_TARGET:g} x spread orders/s ({mode})",
+                "rule": f"hot-SKU orders/s >= {HOT_TARGET:g} x spread orders/s ({mode}, {path})",
                 "value": round(hot.orders_per_s / spread.orders_per_s, 3)
                 if spread.orders_per_s
                 else 0.0,
@@ -417,7 +420,8 @@ def print_profile(summary: dict[str, Any]) -> None:
     hold = summary["hot_lock_hold_ms"]
     control = summary["transaction_control_statements"]
     print(
-        f"\nOne buyer placing {summary['placements']} orders in a row (no other placement running; "
+        f"\nOne buyer placing {summary['placements']} orders in a row by {summary['path']} "
+        "(no other placement running; "
         "the machine itself is shared):\n"
         f"  SQL statements per placement: {summary['queries_per_placement']} ({steps}); "
         f"{summary['queries_per_placement'] - control} queries + {control} BEGIN/COMMIT/SAVEPOINT, "
@@ -468,6 +472,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     add("--hot-stock", type=int, default=1_000_000_000, help="stock of the hot SKU")
     add("--pay-share", type=float, default=0.25, help="share of payments captured by webhook")
     add("--profile-placements", type=int, help="placements timed and profiled (200; quick 40)")
+    add(
+        "--placement",
+        choices=("cart", "buy-now", "both"),
+        default="both",
+        help="what a placement is: cart (add, quote, checkout), buy-now (quote, submit), or both",
+    )
     add("--seed", type=int, default=1)
     add("--keep-db", action="store_true", help="keep the benchmark database afterwards")
     args = parser.parse_args(argv)
@@ -551,27 +561,24 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.cpu_count()} CPUs shared by Python, PostgreSQL and pgbench.",
             flush=True,
         )
+        paths = ["cart", "buy-now"] if args.placement == "both" else [args.placement]
         for mode in modes:
-            results.append(
-                scenario(
-                    world,
-                    name="spread",
-                    mode=mode,
-                    buyers=args.spread_buyers,
-                    sku_ids=world.spread_sku_ids,
-                    args=args,
-                )
-            )
-            results.append(
-                scenario(
-                    world,
-                    name="hot SKU",
-                    mode=mode,
-                    buyers=args.hot_buyers,
-                    sku_ids=[world.hot_sku_id],
-                    args=args,
-                )
-            )
+            for path in paths:
+                for name, buyers, sku_ids in (
+                    ("spread", args.spread_buyers, world.spread_sku_ids),
+                    ("hot SKU", args.hot_buyers, [world.hot_sku_id]),
+                ):
+                    results.append(
+                        scenario(
+                            world,
+                            name=name,
+                            mode=mode,
+                            path=path,
+                            buyers=buyers,
+                            sku_ids=sku_ids,
+                            args=args,
+                        )
+                    )
         print(f"pgbench TPC-B, -c 8 -j 2 -T {args.pgbench_seconds} (after) ...", flush=True)
         baseline.append(pgbench_tps(server, scratch, args.pgbench_seconds))
         drop(server, scratch)
@@ -580,13 +587,20 @@ def main(argv: list[str] | None = None) -> int:
 
         RESULTS.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        prof = RESULTS / f"orders-{stamp}.prof"
-        print(f"Profiling {args.profile_placements} placements ...", flush=True)
-        summary, profile_text = orders_world.profile(
-            world, placements=args.profile_placements, out_prof=str(prof)
-        )
+        profiles: list[tuple[dict[str, Any], str, Path]] = []
+        for path in paths:
+            prof = RESULTS / f"orders-{stamp}-{path}.prof"
+            print(f"Profiling {args.profile_placements} placements ({path}) ...", flush=True)
+            summary, profile_text = orders_world.profile(
+                world, placements=args.profile_placements, out_prof=str(prof), path=path
+            )
+            profiles.append((summary, profile_text, prof))
         paid = orders_world.pay_share(args.pay_share, seed=args.seed)
-        placed = sum(r.placed_total for r in results) + summary["orders_placed"] + warmed
+        placed = (
+            sum(r.placed_total for r in results)
+            + sum(p[0]["orders_placed"] for p in profiles)
+            + warmed
+        )
         problems = orders_world.invariants(world, placed=placed)
     except BenchError as error:
         print(f"bench/orders.py: {error}", file=sys.stderr)
@@ -637,7 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for v in judged:
         print(f"Target: {v['rule']}: {v['value']:.3f} {'PASS' if v['passed'] else 'FAIL'}")
-    print_profile(summary)
+    for summary, _text, _prof in profiles:
+        print_profile(summary)
     print(f"Webhooks delivered (pay share {args.pay_share:g}): {paid}")
     if problems:
         print(f"invariants: {len(problems)} VIOLATED", file=sys.stderr)
@@ -655,7 +670,12 @@ def main(argv: list[str] | None = None) -> int:
 
     text = RESULTS / f"orders-{stamp}-profile.txt"
     text.write_text(
-        profile_text + "\nStatements of one placement:\n" + "\n".join(summary["statements"]) + "\n"
+        "".join(
+            f"=== {summary['path']} ===\n{profile_text}\nStatements of one placement:\n"
+            + "\n".join(summary["statements"])
+            + "\n\n"
+            for summary, profile_text, _prof in profiles
+        )
     )
     out = RESULTS / f"orders-{stamp}.json"
     out.write_text(
@@ -672,7 +692,7 @@ def main(argv: list[str] | None = None) -> int:
                 "pgbench": {"runs": baseline, "tps": tps},
                 "results": [asdict(r) for r in results],
                 "targets": judged,
-                "profile": summary,
+                "profile": [p[0] for p in profiles],
                 "webhooks": paid,
                 "invariants": problems,
             },
@@ -681,7 +701,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         + "\n"
     )
-    print(f"Results: {out.relative_to(REPO)}, {text.relative_to(REPO)}, {prof.relative_to(REPO)}")
+    profs = ", ".join(str(p[2].relative_to(REPO)) for p in profiles)
+    print(f"Results: {out.relative_to(REPO)}, {text.relative_to(REPO)}, {profs}")
     return 1 if problems or any(r.errors for r in results) else 0
 
 

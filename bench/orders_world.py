@@ -65,6 +65,7 @@ class WorkerSpec:
     warmup: float
     seconds: float
     seed: int
+    path: str = "cart"  # "cart" or "buy-now"
 
 
 @dataclass
@@ -169,10 +170,28 @@ def seed(
 # --- one placement ---------------------------------------------------------------------------
 
 
-def place_one(actor: Actor, address_id: int, sku_id: int, quantity: int) -> float:
-    """cart_add, the cart's quote (for its token, as the cart page shows it), checkout_submit.
+def place_one(
+    actor: Actor, address_id: int, sku_id: int, quantity: int, path: str = "cart"
+) -> float:
+    """One placement; returns the moment the submit started (perf_counter).
 
-    Returns the moment checkout_submit started (perf_counter)."""
+    cart: cart_add, the cart's quote (for its token, as the cart page shows it), checkout_submit.
+    buy-now: the product page's buy-now quote (for its token), buy_now_submit (立即订购)."""
+    if path == "buy-now":
+        token = orders.buy_now_quote(
+            actor=actor, sku_id=sku_id, quantity=quantity, kind="wholesale"
+        ).token
+        started = time.perf_counter()
+        payments.buy_now_submit(
+            actor=actor,
+            sku_id=sku_id,
+            quantity=quantity,
+            kind="wholesale",
+            address_id=address_id,
+            payment_method="sandbox",
+            quote_token=token,
+        )
+        return started
     orders.cart_add(actor=actor, sku_id=sku_id, quantity=quantity)
     quote = orders.cart_quote(actor=actor)
     started = time.perf_counter()
@@ -190,7 +209,8 @@ def warm_up(world: World, *, placements: int = 3) -> int:
     for n in range(placements):
         place_one(actor, address_id, world.spread_sku_ids[n % len(world.spread_sku_ids)], 10)
     place_one(actor, address_id, world.hot_sku_id, 2)
-    return placements + 1
+    place_one(actor, address_id, world.spread_sku_ids[0], 10, "buy-now")
+    return placements + 2
 
 
 def _empty_cart(actor: Actor) -> None:
@@ -216,7 +236,7 @@ def run_worker(spec: WorkerSpec, wait: Callable[[], Any]) -> WorkerReport:
         turn += 1
         try:
             submit_started = place_one(
-                actor, address_id, rng.choice(spec.sku_ids), rng.randint(*spec.quantity)
+                actor, address_id, rng.choice(spec.sku_ids), rng.randint(*spec.quantity), spec.path
             )
         except Exception as exc:  # counted and shown: any failure is a finding
             report.errors += 1
@@ -356,29 +376,54 @@ def _area(filename: str, name: str) -> str:
 
 
 def profile(
-    world: World, *, placements: int, out_prof: str, top: int = 25
+    world: World, *, placements: int, out_prof: str, top: int = 25, path: str = "cart"
 ) -> tuple[dict[str, Any], str]:
     """Queries per placement, the SQL/Python split, the hot lock's hold time and a cProfile."""
     actor, address_id = world.buyers[0]
     rng = random.Random(7)
 
     def one() -> float:
-        return place_one(actor, address_id, rng.choice(world.spread_sku_ids), 10)
+        return place_one(actor, address_id, rng.choice(world.spread_sku_ids), 10, path)
 
     for _n in range(5):
         one()  # warm caches (translations, prepared ORM state)
     steps: dict[str, int] = {}
     statements: list[str] = []
     control = 0
-    with CaptureQueriesContext(connection) as add:
-        orders.cart_add(actor=actor, sku_id=world.spread_sku_ids[0], quantity=10)
-    with CaptureQueriesContext(connection) as quote_ctx:
-        quote = orders.cart_quote(actor=actor)
-    with CaptureQueriesContext(connection) as submit:
-        payments.checkout_submit(
-            actor=actor, address_id=address_id, payment_method="sandbox", quote_token=quote.token
+    sku_id = world.spread_sku_ids[0]
+    if path == "buy-now":
+        with CaptureQueriesContext(connection) as quote_ctx:
+            token = orders.buy_now_quote(
+                actor=actor, sku_id=sku_id, quantity=10, kind="wholesale"
+            ).token
+        with CaptureQueriesContext(connection) as submit:
+            payments.buy_now_submit(
+                actor=actor,
+                sku_id=sku_id,
+                quantity=10,
+                kind="wholesale",
+                address_id=address_id,
+                payment_method="sandbox",
+                quote_token=token,
+            )
+        captured: tuple[tuple[str, CaptureQueriesContext], ...] = (
+            ("buy_now_quote", quote_ctx),
+            ("buy_now_submit", submit),
         )
-    for name, ctx in (("cart_add", add), ("cart_quote", quote_ctx), ("checkout_submit", submit)):
+    else:
+        with CaptureQueriesContext(connection) as add:
+            orders.cart_add(actor=actor, sku_id=sku_id, quantity=10)
+        with CaptureQueriesContext(connection) as quote_ctx:
+            quote = orders.cart_quote(actor=actor)
+        with CaptureQueriesContext(connection) as submit:
+            payments.checkout_submit(
+                actor=actor,
+                address_id=address_id,
+                payment_method="sandbox",
+                quote_token=quote.token,
+            )
+        captured = (("cart_add", add), ("cart_quote", quote_ctx), ("checkout_submit", submit))
+    for name, ctx in captured:
         sqls = [q["sql"] for q in ctx.captured_queries]
         steps[name] = len(sqls)
         control += sum(1 for sql in sqls if TRANSACTION_CONTROL.match(sql))
@@ -422,6 +467,7 @@ def profile(
     for order in ("tottime", "cumulative"):
         pstats.Stats(profiler, stream=text).strip_dirs().sort_stats(order).print_stats(top)
     summary = {
+        "path": path,
         "placements": placements,
         "orders_placed": 5 + 1 + 2 * placements,
         "queries_per_placement": sum(steps.values()),

@@ -56,6 +56,21 @@ def checkout(w: World) -> dict[str, Any]:
     }
 
 
+def buy_now(w: World) -> dict[str, Any]:
+    buyer = w.cast["buyer_x"].actor
+    assert buyer is not None
+    address = w.ref("address_x")
+    sku_id = w.ref("sku_a")
+    quote = orders.buy_now_quote(actor=buyer, sku_id=sku_id, quantity=2, kind="wholesale")
+    return {
+        "sku_id": sku_id,
+        "quantity": 2,
+        "address_id": address,
+        "payment_method": "sandbox",
+        "quote_token": quote.token,
+    }
+
+
 def trade_built(w: World, **data: Any) -> dict[str, Any]:
     """For rows without a trade object in the URL: build the trade world before the request."""
     assert w.trade is not None
@@ -83,6 +98,11 @@ TRADE_API_ROWS: list[Row] = [
     call("DELETE", "/api/addresses/{address_id}", buyer_x_own(200), "address_x"),
     call("POST", "/api/checkout", expect(403, anonymous=401, buyer_x=201, buyer_y=422),
          data=checkout, writes=frozenset({"buyer_x"}),
+         note="buyer_y may not ship to buyer_x's address"),
+    call("GET", "/api/buy-now/quote", buyer_api(200),
+         data=lambda w: {"sku_id": w.ref("sku_a"), "quantity": 2}),
+    call("POST", "/api/buy-now", expect(403, anonymous=401, buyer_x=201, buyer_y=422),
+         data=buy_now, writes=frozenset({"buyer_x"}),
          note="buyer_y may not ship to buyer_x's address"),
     # --- orders (either side, the operator where the transition table lets it) ---
     call("GET", "/api/orders", expect(200, anonymous=401, operator=403)),

@@ -45,6 +45,7 @@ class QuoteLine:
     moq: int
     stock: int
     reserved: int = 0
+    on_sale: bool = True
     applied_min_quantity: int | None = None
     next_break_min_quantity: int | None = None
     next_break_unit_price_minor: int | None = None
@@ -194,6 +195,7 @@ def quote_lines(lines: list[CartLine]) -> CartQuote:
         product = sku.product
         group = groups[product.supplier_id]
         if product.status != ProductStatus.PUBLISHED or not product.supplier.is_active:
+            line.on_sale = False
             line.problems.append(_("This product is no longer on sale; remove it."))
         if by_sku[sku.pk] > sku.stock:
             line.problems.append(
@@ -304,10 +306,8 @@ def share_cap_problems(
     return found
 
 
-def cart_quote(*, actor: Actor) -> CartQuote:
-    """The cart as the buyer sees it, the fair-reservation cap included (two more queries)."""
-    require_buyer(actor)
-    quote = quote_lines(list(cart_lines(buyer_id=actor.organization_id)))
+def show_caps(actor: Actor, quote: CartQuote) -> CartQuote:
+    """Mark the lines the fair-reservation cap would refuse, in checkout's words (two queries)."""
     if quote.groups:
         sku_ids = sorted({line.sku_id for line in quote.lines})
         problems = share_cap_problems(
@@ -321,7 +321,13 @@ def cart_quote(*, actor: Actor) -> CartQuote:
     return quote
 
 
-def _clean_quantity(quantity: int) -> int:
+def cart_quote(*, actor: Actor) -> CartQuote:
+    """The cart as the buyer sees it, the fair-reservation cap included."""
+    require_buyer(actor)
+    return show_caps(actor, quote_lines(list(cart_lines(buyer_id=actor.organization_id))))
+
+
+def clean_quantity(quantity: int) -> int:
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationFailed(
             _("Enter a quantity from 1 to %(max)s.") % {"max": MAX_QUANTITY}, field="quantity"
@@ -334,7 +340,7 @@ def cart_add(
 ) -> CartLine:
     """Put units of a SKU in the cart (added to what is already there)."""
     require_buyer(actor)
-    _clean_quantity(quantity)
+    clean_quantity(quantity)
     if kind not in LineKind.values:
         raise ValidationFailed(_("Unknown order kind."), field="kind")
     sku = catalogue.sku_get_public(sku_id=sku_id)
@@ -363,7 +369,7 @@ def cart_add(
                 line = CartLine.objects.select_for_update().get(
                     buyer_id=actor.organization_id, sku_id=sku.pk, kind=kind
                 )
-        line.quantity = _clean_quantity(line.quantity + quantity)
+        line.quantity = clean_quantity(line.quantity + quantity)
         line.save(update_fields=["quantity", "updated_at"])
         return line
 
@@ -387,7 +393,7 @@ def cart_set_quantity(*, actor: Actor, line_id: int, quantity: int) -> CartLine 
         if quantity == 0:
             line.delete()
             return None
-        line.quantity = _clean_quantity(quantity)
+        line.quantity = clean_quantity(quantity)
         line.save(update_fields=["quantity", "updated_at"])
         return line
 

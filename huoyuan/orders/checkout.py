@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from huoyuan.accounts.contracts import Actor
-from huoyuan.catalogue.selectors import sku_stock_levels
 from huoyuan.catalogue.stock import OutOfStock, stock_reserve
 from huoyuan.notifications.services import Notice, notify_many
 from huoyuan.orders.cart import (
@@ -92,6 +91,42 @@ def _check_caps(
         raise ReservationLimit(problems[0][1], field="quantity")
 
 
+def lock_buyer_address(actor: Actor, address_id: int) -> Address:
+    """The address to ship to, with the buyer organization's row locked to the commit.
+
+    One buyer's placements (cart or buy-now) run one at a time, so the caps count what the buyer's
+    other placements committed. One statement: the address and its organization, FOR UPDATE.
+    """
+    address = (
+        Address.objects.select_for_update(of=("self", "buyer"))
+        .select_related("buyer")
+        .filter(pk=address_id, buyer_id=actor.organization_id)
+        .first()
+    )
+    if address is None:
+        raise ValidationFailed(
+            _("Choose a shipping address from your address book."), field="address"
+        )
+    return address
+
+
+def clean_notes(notes: dict[int, str] | None) -> dict[int, str]:
+    clean = {int(k): (v or "").strip() for k, v in (notes or {}).items()}
+    if any(len(v) > MAX_NOTE for v in clean.values()):
+        raise ValidationFailed(
+            _("Keep each note under %(n)s characters.") % {"n": MAX_NOTE}, field="notes"
+        )
+    return clean
+
+
+def check_quote(quote: CartQuote, quote_token: str) -> None:
+    """The buyer pays only what they were shown: same lines, same prices, nothing wrong."""
+    if quote.token != quote_token:
+        raise PricesChanged()
+    if not quote.ok:
+        raise CartInvalid(quote.problems[0] if quote.problems else None)
+
+
 def checkout_place(
     *,
     actor: Actor,
@@ -102,35 +137,43 @@ def checkout_place(
 ) -> PlaceResult:
     """Turn the buyer's cart into orders. The caller (payments) owns the transaction."""
     require_buyer(actor)
-    notes = {int(k): (v or "").strip() for k, v in (notes or {}).items()}
-    if any(len(v) > MAX_NOTE for v in notes.values()):
-        raise ValidationFailed(
-            _("Keep each note under %(n)s characters.") % {"n": MAX_NOTE}, field="notes"
-        )
-    address = Address.objects.filter(pk=address_id, buyer_id=actor.organization_id).first()
-    if address is None:
-        raise ValidationFailed(
-            _("Choose a shipping address from your address book."), field="address"
-        )
-    # Locking the cart serializes two checkouts of one buyer: the second finds it empty.
+    clean = clean_notes(notes)
+    address = lock_buyer_address(actor, address_id)
     lines = list(
         CartLine.objects.select_for_update().filter(buyer_id=actor.organization_id).order_by("pk")
     )
     if not lines:
         raise CartEmpty()
     quote = quote_lines(lines)
-    if quote.token != quote_token:
-        raise PricesChanged()
-    if not quote.ok:
-        raise CartInvalid(quote.problems[0] if quote.problems else None)
+    check_quote(quote, quote_token)
+    CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    return place_quote(
+        actor=actor, quote=quote, address=address, payment_method=payment_method, notes=clean
+    )
 
+
+def place_quote(
+    *,
+    actor: Actor,
+    quote: CartQuote,
+    address: Address,
+    payment_method: str,
+    notes: dict[int, str],
+) -> PlaceResult:
+    """Orders, lines, events and notices for a checked quote, then the stock reservation.
+
+    A fixed number of statements whatever the lines and suppliers: the caps (two), the inserts
+    (bulk), the reservation (lock + two updates). The caller holds the buyer's lock.
+    """
     groups: list[tuple[int, str, list[QuoteLine]]] = []  # (supplier, kind, lines)
     for group in quote.groups:
         for kind in (LineKind.WHOLESALE, LineKind.SAMPLE):
             chosen = [line for line in group.lines if line.kind == kind]
             if chosen:
                 groups.append((group.supplier_id, kind, chosen))
-    levels = sku_stock_levels(sku_ids=sorted({line.sku_id for line in quote.lines}))
+    # The levels the quote read (no lock yet): the caps are about shares, and the reservation
+    # below re-checks the stock itself under the lock.
+    levels = {line.sku_id: (line.stock, line.reserved) for line in quote.lines}
     settings = trade_settings()
     _check_caps(actor, quote, levels, len(groups), settings)
 
@@ -206,8 +249,6 @@ def checkout_place(
             for order in orders
         ]
     )
-    CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
-
     # Reserve last: the SKU rows stay locked from here to the caller's commit, so every statement
     # above runs before the lock, not under it (on a hot SKU the lock's hold time is the limit).
     # Sold out: the exception rolls back the caller's transaction, orders and all.

@@ -1,6 +1,7 @@
 """The orders app's writes (CONVENTIONS: services). Split by area; this module is the surface."""
 
 from huoyuan.orders.addresses import AddressInput, address_create, address_delete, address_update
+from huoyuan.orders.buy_now import buy_now_place, buy_now_quote
 from huoyuan.orders.cart import (
     CartQuote,
     QuoteLine,
@@ -35,6 +36,8 @@ __all__ = [
     "address_create",
     "address_delete",
     "address_update",
+    "buy_now_place",
+    "buy_now_quote",
     "cart_add",
     "cart_quote",
     "cart_remove",

@@ -16,6 +16,7 @@ from huoyuan.ledger.selectors import entries_for_organization, transaction_list
 from huoyuan.orders import selectors as orders_selectors
 from huoyuan.orders import services as orders
 from huoyuan.orders.errors import PricesChanged
+from huoyuan.orders.schemas import CartOut
 from huoyuan.payments import selectors, services
 from huoyuan.payments.adapters import adapter_for
 from huoyuan.payments.contracts import PayoutStatus, Provider
@@ -25,6 +26,7 @@ from huoyuan.payments.schemas import (
     BalanceOut,
     BankTransferMatchIn,
     BankTransferOut,
+    BuyNowIn,
     CartChangedOut,
     CheckoutIn,
     CheckoutOut,
@@ -93,8 +95,12 @@ def checkout(request: HttpRequest, payload: CheckoutIn):  # type: ignore[no-unty
         )
     except PricesChanged as changed:
         return 409, {**changed.as_dict(), "quote": orders.cart_quote(actor=actor)}
+    return 201, _placed_out(request, actor, submitted)
+
+
+def _placed_out(request: HttpRequest, actor: Any, submitted: services.Submitted) -> dict[str, Any]:
     placed = orders_selectors.order_list_for_buyer(actor=actor).filter(pk__in=submitted.order_ids)
-    return 201, {
+    return {
         "payment": {
             "reference": submitted.payment.reference,
             "provider": submitted.payment.provider,
@@ -105,6 +111,40 @@ def checkout(request: HttpRequest, payload: CheckoutIn):  # type: ignore[no-unty
         },
         "orders": placed.select_related("buyer", "supplier").order_by("pk"),
     }
+
+
+@router.get("/buy-now/quote", response=CartOut)
+def buy_now_quote(request: HttpRequest, sku_id: int, quantity: int, kind: str = "wholesale"):  # type: ignore[no-untyped-def]
+    """What buying ``quantity`` of one SKU now costs (break, MOQ, stock, caps), and its token."""
+    actor = require_actor(request, kind=BUYER)
+    return orders.buy_now_quote(actor=actor, sku_id=sku_id, quantity=quantity, kind=kind)
+
+
+@router.post("/buy-now", response={201: CheckoutOut, 409: CartChangedOut})
+def buy_now(request: HttpRequest, payload: BuyNowIn):  # type: ignore[no-untyped-def]
+    """Buy one SKU now, past the cart: its order and one payment (立即订购).
+
+    Send the ``quote_token`` of ``GET /api/buy-now/quote`` for the same SKU, quantity and kind; if
+    the price or stock moved since, the answer is 409 ``cart_changed`` with the new quote and
+    nothing is reserved or charged."""
+    actor = require_actor(request, kind=BUYER)
+    try:
+        submitted = services.buy_now_submit(
+            actor=actor,
+            sku_id=payload.sku_id,
+            quantity=payload.quantity,
+            kind=payload.kind,
+            address_id=payload.address_id,
+            payment_method=payload.payment_method,
+            quote_token=payload.quote_token,
+            note=payload.note,
+        )
+    except PricesChanged as changed:
+        quote = orders.buy_now_quote(
+            actor=actor, sku_id=payload.sku_id, quantity=payload.quantity, kind=payload.kind
+        )
+        return 409, {**changed.as_dict(), "quote": quote}
+    return 201, _placed_out(request, actor, submitted)
 
 
 @router.get("/payments/{reference}", response=PaymentOut)

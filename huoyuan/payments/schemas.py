@@ -22,6 +22,16 @@ class CheckoutIn(StrictIn):
     )
 
 
+class BuyNowIn(StrictIn):
+    sku_id: int
+    quantity: int
+    kind: str = Field(default="wholesale", description='"wholesale" or "sample"')
+    address_id: int
+    payment_method: str = Field(description='"sandbox" (online) or "bank_transfer"')
+    quote_token: str = Field(max_length=64, description="the token of the buy-now quote you saw")
+    note: str = Field(default="", max_length=500, description="a note to the supplier")
+
+
 class PaymentSummaryOut(Schema):
     reference: str
     provider: str

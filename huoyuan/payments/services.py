@@ -58,8 +58,7 @@ def checkout_submit(
     notes: dict[int, str] | None = None,
 ) -> Submitted:
     """Place the cart's orders and open one payment for all of them, all or nothing."""
-    if payment_method not in Provider.values:
-        raise ValidationFailed(_("Choose a payment method."), field="payment_method")
+    _check_method(payment_method)
     with transaction.atomic():
         placed = orders.checkout_place(
             actor=actor,
@@ -68,15 +67,51 @@ def checkout_submit(
             quote_token=quote_token,
             notes=notes,
         )
-        payment = Payment.objects.create(
-            reference=_reference(),
-            checkout_id=placed.checkout.pk,
-            buyer_id=actor.organization_id,
-            provider=payment_method,
-            amount_minor=placed.checkout.total_minor,
-            currency=placed.checkout.currency,
+        return _open_payment(actor, placed, payment_method)
+
+
+def buy_now_submit(
+    *,
+    actor: Actor,
+    sku_id: int,
+    quantity: int,
+    kind: str,
+    address_id: int,
+    payment_method: str,
+    quote_token: str,
+    note: str = "",
+) -> Submitted:
+    """Buy one SKU now (past the cart): its order and its payment, all or nothing."""
+    _check_method(payment_method)
+    with transaction.atomic():
+        placed = orders.buy_now_place(
+            actor=actor,
+            sku_id=sku_id,
+            quantity=quantity,
+            kind=kind,
+            address_id=address_id,
+            payment_method=payment_method,
+            quote_token=quote_token,
+            note=note,
         )
-        _cover(payment, [(o.pk, o.total_minor) for o in placed.orders])
+        return _open_payment(actor, placed, payment_method)
+
+
+def _check_method(payment_method: str) -> None:
+    if payment_method not in Provider.values:
+        raise ValidationFailed(_("Choose a payment method."), field="payment_method")
+
+
+def _open_payment(actor: Actor, placed: orders.PlaceResult, payment_method: str) -> Submitted:
+    payment = Payment.objects.create(
+        reference=_reference(),
+        checkout_id=placed.checkout.pk,
+        buyer_id=actor.organization_id,
+        provider=payment_method,
+        amount_minor=placed.checkout.total_minor,
+        currency=placed.checkout.currency,
+    )
+    _cover(payment, [(o.pk, o.total_minor) for o in placed.orders])
     return Submitted(
         payment=payment,
         order_ids=[o.pk for o in placed.orders],
@@ -291,6 +326,7 @@ def bank_transfer_match(
 __all__ = [
     "Submitted",
     "bank_transfer_match",
+    "buy_now_submit",
     "checkout_submit",
     "payment_retry",
     "payout_account_set",

@@ -44,6 +44,16 @@ def test_a_retry_captures_only_the_orders_it_was_opened_for(
     services.order_cancel(actor=buyer_x.actor, order_id=first.pk)
     retry = payments.payment_retry(actor=buyer_x.actor, reference=submitted.payment.reference)
     assert retry.amount_minor == second.total_minor == 120 * 1100
+    covered = {
+        p.reference: sorted(p.covers.values_list("order_id", "amount_minor"))
+        for p in Payment.objects.filter(checkout_id=first.checkout_id)
+    }
+    assert covered == {
+        submitted.payment.reference: sorted(
+            [(first.pk, first.total_minor), (second.pk, second.total_minor)]
+        ),
+        retry.reference: [(second.pk, second.total_minor)],
+    }
     capture(retry)
     first.refresh_from_db()
     second.refresh_from_db()
@@ -63,3 +73,26 @@ def test_a_second_retry_while_one_is_open_is_refused_and_opens_nothing(
     with pytest.raises(Conflict):
         payments.payment_retry(actor=buyer_x.actor, reference=submitted.payment.reference)
     assert Payment.objects.count() == before == 2
+
+
+def test_an_order_cancelled_after_the_retry_opened_is_refunded_when_it_captures(
+    supplier_a: Person, supplier_b: Person, buyer_x: Person, category: Category
+) -> None:
+    """The retry pays what it was opened for; an order cancelled meanwhile gets its share back."""
+    assert buyer_x.actor is not None
+    submitted = _failed(buyer_x, supplier_a, supplier_b, category)
+    first, second = orders_of(submitted)
+    retry = payments.payment_retry(actor=buyer_x.actor, reference=submitted.payment.reference)
+    assert retry.amount_minor == first.total_minor + second.total_minor
+    services.order_cancel(actor=buyer_x.actor, order_id=first.pk)
+    capture(retry)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.paid_minor, first.refunded_minor) == (
+        "cancelled",
+        first.total_minor,
+        first.total_minor,
+    )
+    assert (second.status, second.paid_minor) == ("paid", second.total_minor)
+    assert escrow_held(currency="CNY") == second.total_minor
+    assert ledger_check() == []
