@@ -1,10 +1,11 @@
-"""Every status change of an order goes through ``_transition``: the one transition table decides,
+"""Every status change of an order goes through ``transition``: the one transition table decides,
 an OrderEvent records who, when and why, and the other party is notified, all in the caller's
-transaction. The public actions below lock the order first and own their transaction."""
+transaction. This module holds that core plus payment, cancellation and expiry; shipping
+(``shipping.py``) and receipt and refunds (``receipt.py``) build on it. The public actions lock
+the order first and own their transaction."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -13,20 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from huoyuan.accounts.contracts import Actor
-from huoyuan.catalogue.stock import stock_consume, stock_release
+from huoyuan.catalogue.stock import stock_release
 from huoyuan.notifications.services import Notice, notify_many
 from huoyuan.orders import escrow
 from huoyuan.orders.contracts import OrderStatus, Party, allowed
 from huoyuan.orders.errors import IllegalTransition, NotFound, ValidationFailed
 from huoyuan.orders.locks import order_lock, orders_lock
-from huoyuan.orders.models import (
-    Order,
-    OrderEvent,
-    OrderLine,
-    Shipment,
-    ShipmentLine,
-    TradeSettings,
-)
+from huoyuan.orders.models import Order, OrderEvent, OrderLine, TradeSettings
 
 S = OrderStatus
 MAX_REASON = 500
@@ -44,12 +38,6 @@ MESSAGES = {
     S.REFUNDED: gettext_noop("Order %(number)s was refunded in full."),
     S.PARTLY_REFUNDED: gettext_noop("Order %(number)s was partly refunded."),
 }
-# Moves whose news is not the status itself (keyed by who moved it).
-AUTO_RECEIVED = gettext_noop(
-    "Receipt of order %(number)s was confirmed automatically: no problem was reported in time."
-)
-REFUND_WITHDRAWN = gettext_noop("The buyer withdrew the refund request on order %(number)s.")
-REFUND_DECLINED = gettext_noop("The refund request on order %(number)s was declined: %(reason)s")
 
 
 def trade_settings() -> TradeSettings:
@@ -66,7 +54,7 @@ def party_of(actor: Actor, order: Order) -> str:
     raise NotFound()
 
 
-def _clean_reason(reason: str) -> str:
+def clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise ValidationFailed(
@@ -75,7 +63,7 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
-def _require(order: Order, to: str, party: str) -> None:
+def require_allowed(order: Order, to: str, party: str) -> None:
     """Refuse a move the transition table does not allow, saying why."""
     if not allowed(order.status, to, party):
         raise IllegalTransition(
@@ -88,7 +76,7 @@ def _require(order: Order, to: str, party: str) -> None:
         )
 
 
-def _transition(
+def transition(
     order: Order,
     to: str,
     *,
@@ -99,7 +87,7 @@ def _transition(
     notice: tuple[str, str] | None = None,
 ) -> None:
     """``notice``: (verb, msgid) to send instead of the status's own news."""
-    _require(order, to, party)
+    require_allowed(order, to, party)
     now = timezone.now()
     OrderEvent.objects.create(
         order=order,
@@ -173,7 +161,7 @@ def orders_mark_paid(
     for order in orders_lock(order_ids=order_ids):
         if order.status == S.PENDING_PAYMENT:
             escrow.escrow_capture(order, payment_reference=payment_reference)
-            _transition(order, S.PAID, party=party, actor_id=operator_id, reason=payment_reference)
+            transition(order, S.PAID, party=party, actor_id=operator_id, reason=payment_reference)
         elif order.status == S.CANCELLED and order.paid_minor == 0 and order.total_minor:
             # Paid after it expired: the money came in, and goes straight back.
             escrow.escrow_capture(order, payment_reference=payment_reference)
@@ -200,14 +188,14 @@ def _cancel(order: Order, *, party: str, actor_id: int | None, reason: str) -> N
             _("Part of this order has shipped, so it can no longer be cancelled; ask for a refund.")
         )
     was_paid = order.status == S.PAID
-    _transition(order, S.CANCELLED, party=party, actor_id=actor_id, reason=reason)
+    transition(order, S.CANCELLED, party=party, actor_id=actor_id, reason=reason)
     stock_release(quantities=_quantities(order, unshipped=True))
     if was_paid:
         escrow.escrow_refund(order, amount=order.escrow_minor, actor_id=actor_id)
 
 
 def order_cancel(*, actor: Actor, order_id: int, reason: str = "") -> Order:
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     with transaction.atomic():
         order = order_lock(order_id=order_id, actor=actor)
         _cancel(order, party=party_of(actor, order), actor_id=actor.user_id, reason=reason)
@@ -235,229 +223,3 @@ def orders_expire_due(*, now: Any = None, limit: int = 500) -> int:
             _cancel(order, party=Party.SYSTEM, actor_id=None, reason=_("Not paid in time."))
             expired += 1
     return expired
-
-
-# --- shipping ------------------------------------------------------------------------------
-
-
-def order_ship(
-    *,
-    actor: Actor,
-    order_id: int,
-    carrier: str,
-    tracking_number: str,
-    quantities: dict[int, int] | None = None,
-) -> Shipment:
-    """The supplier ships lines (all that is left, or ``quantities``: line id -> units)."""
-    carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
-    if not carrier or len(carrier) > 60:
-        raise ValidationFailed(_("Name the carrier (up to 60 characters)."), field="carrier")
-    if not tracking_number or len(tracking_number) > 60:
-        raise ValidationFailed(
-            _("Enter the tracking number (up to 60 characters)."), field="tracking_number"
-        )
-    with transaction.atomic():
-        order = order_lock(order_id=order_id, actor=actor)
-        if party_of(actor, order) != Party.SUPPLIER:
-            raise NotFound()
-        if order.status != S.PAID:
-            raise IllegalTransition(
-                _("Only paid orders can ship; this one is %(status)s.")
-                % {"status": S(order.status).label}
-            )
-        lines = {line.pk: line for line in OrderLine.objects.filter(order=order)}
-        wanted = quantities or {pk: line.to_ship for pk, line in lines.items() if line.to_ship}
-        for line_id, units in wanted.items():
-            line = lines.get(int(line_id))
-            if line is None:
-                raise ValidationFailed(_("That line is not part of this order."), field="lines")
-            if not 0 <= units <= line.to_ship:
-                raise ValidationFailed(
-                    _("Line %(code)s has %(left)s units left to ship.")
-                    % {"code": line.sku_code, "left": line.to_ship},
-                    field="lines",
-                )
-        wanted = {int(k): v for k, v in wanted.items() if v}
-        if not wanted:
-            raise ValidationFailed(_("Choose at least one unit to ship."), field="lines")
-        shipment = Shipment.objects.create(
-            order=order,
-            carrier=carrier,
-            tracking_number=tracking_number,
-            created_by_id=actor.user_id,
-        )
-        ShipmentLine.objects.bulk_create(
-            ShipmentLine(shipment=shipment, line_id=pk, quantity=units)
-            for pk, units in wanted.items()
-        )
-        consumed: dict[int, int] = {}
-        for pk, units in wanted.items():
-            line = lines[pk]
-            line.shipped_quantity += units
-            line.save(update_fields=["shipped_quantity"])
-            if line.sku_id is not None:
-                consumed[line.sku_id] = consumed.get(line.sku_id, 0) + units
-        stock_consume(quantities=consumed)
-        if all(line.to_ship == 0 for line in lines.values()):
-            order.auto_confirm_at = timezone.now() + timedelta(
-                days=trade_settings().auto_confirm_days
-            )
-            order.save(update_fields=["auto_confirm_at"])
-            _transition(
-                order,
-                S.SHIPPED,
-                party=Party.SUPPLIER,
-                actor_id=actor.user_id,
-                reason=f"{carrier} {tracking_number}",
-            )
-        else:
-            OrderEvent.objects.create(
-                order=order,
-                from_status=order.status,
-                to_status=order.status,
-                party=Party.SUPPLIER,
-                actor_id=actor.user_id,
-                reason=_("Partial shipment: %(carrier)s %(number)s")
-                % {"carrier": carrier, "number": tracking_number},
-            )
-            notify_many(
-                [
-                    Notice(
-                        organization_id=order.buyer_id,
-                        verb="order.partly_shipped",
-                        message=gettext_noop("Part of order %(number)s has shipped."),
-                        params={"number": order.number},
-                        link=f"/orders/{order.pk}/",
-                    )
-                ]
-            )
-    return shipment
-
-
-# --- receipt, completion, refunds ------------------------------------------------------------
-
-
-def _receive(order: Order, *, party: str, actor_id: int | None) -> None:
-    # Auto-confirmed: "the buyer confirmed" would be untrue, and the buyer hears of it too.
-    notice = ("order.received", AUTO_RECEIVED) if party == Party.SYSTEM else None
-    _transition(order, S.RECEIVED, party=party, actor_id=actor_id, notice=notice)
-    escrow.escrow_release(order, actor_id=actor_id)
-    _transition(order, S.COMPLETED, party=Party.SYSTEM, actor_id=None)
-
-
-def order_confirm_receipt(*, actor: Actor, order_id: int) -> Order:
-    with transaction.atomic():
-        order = order_lock(order_id=order_id, actor=actor)
-        _receive(order, party=party_of(actor, order), actor_id=actor.user_id)
-    return order
-
-
-def orders_auto_confirm_due(*, now: Any = None, limit: int = 500) -> int:
-    """Confirm receipt for shipped orders whose buyer stayed silent for N days."""
-    now = now or timezone.now()
-    due = list(
-        Order.objects.filter(status=S.SHIPPED, auto_confirm_at__lte=now)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    confirmed = 0
-    for order_id in due:
-        with transaction.atomic():
-            order = order_lock(order_id=order_id)
-            if (
-                order.status != S.SHIPPED
-                or order.auto_confirm_at is None
-                or order.auto_confirm_at > now
-            ):
-                continue
-            _receive(order, party=Party.SYSTEM, actor_id=None)
-            confirmed += 1
-    return confirmed
-
-
-def order_request_refund(*, actor: Actor, order_id: int, amount_minor: int, reason: str) -> Order:
-    reason = _clean_reason(reason)
-    if not reason:
-        raise ValidationFailed(_("Say what went wrong."), field="reason")
-    with transaction.atomic():
-        order = order_lock(order_id=order_id, actor=actor)
-        party = party_of(actor, order)
-        # The status first: on a completed or unpaid order escrow holds nothing, and "ask for an
-        # amount up to what you paid" would send the buyer after the wrong problem.
-        _require(order, S.REFUND_REQUESTED, party)
-        if not 0 < amount_minor <= order.escrow_minor:
-            raise ValidationFailed(
-                _("Ask for an amount between 0.01 and what you paid."), field="amount"
-            )
-        _transition(
-            order,
-            S.REFUND_REQUESTED,
-            party=party,
-            actor_id=actor.user_id,
-            reason=reason,
-        )
-        order.refund_requested_minor = amount_minor
-        order.save(update_fields=["refund_requested_minor"])
-    return order
-
-
-def order_resolve_refund(
-    *, actor: Actor, order_id: int, amount_minor: int, reason: str = ""
-) -> Order:
-    """Agree a refund: the amount goes back to the buyer, the rest (if any) to the supplier."""
-    reason = _clean_reason(reason)
-    with transaction.atomic():
-        order = order_lock(order_id=order_id, actor=actor)
-        party = party_of(actor, order)
-        # The status first (as for the request): an order with nothing in escrow is not a
-        # matter of the amount.
-        _require(
-            order, S.REFUNDED if amount_minor >= order.escrow_minor else S.PARTLY_REFUNDED, party
-        )
-        if not 0 < amount_minor <= order.escrow_minor:
-            raise ValidationFailed(
-                _("Refund an amount between 0.01 and what escrow holds for the order."),
-                field="amount",
-            )
-        full = amount_minor == order.escrow_minor
-        target = S.REFUNDED if full else S.PARTLY_REFUNDED
-        escrow.escrow_refund(order, amount=amount_minor, actor_id=actor.user_id)
-        if not full:
-            escrow.escrow_release(order, actor_id=actor.user_id)
-        _transition(order, target, party=party, actor_id=actor.user_id, reason=reason)
-    return order
-
-
-def order_decline_refund(*, actor: Actor, order_id: int, reason: str = "") -> Order:
-    """The supplier declines (or the buyer withdraws) a refund request: back to shipped."""
-    reason = _clean_reason(reason)
-    with transaction.atomic():
-        order = order_lock(order_id=order_id, actor=actor)
-        party = party_of(actor, order)
-        # The table lets the supplier move paid -> shipped too (by shipping); declining must not
-        # be a way to mark an order shipped without a parcel.
-        if order.status != S.REFUND_REQUESTED:
-            raise IllegalTransition(
-                _("There is no open refund request on this order; it is %(status)s.")
-                % {"status": S(order.status).label}
-            )
-        # Only the buyer's own withdrawal goes without a reason (the operator's decline too
-        # is news to the buyer that needs one).
-        if party != Party.BUYER and not reason:
-            raise ValidationFailed(_("Tell the buyer why you decline."), field="reason")
-        # "Order has shipped" would be the wrong news: say what happened to the request.
-        notice = (
-            ("order.refund_withdrawn", REFUND_WITHDRAWN)
-            if party == Party.BUYER
-            else ("order.refund_declined", REFUND_DECLINED)
-        )
-        _transition(
-            order, S.SHIPPED, party=party, actor_id=actor.user_id, reason=reason, notice=notice
-        )
-        # Give the buyer a day to react before the receipt is confirmed for them.
-        floor = timezone.now() + timedelta(days=1)
-        if order.auto_confirm_at is None or order.auto_confirm_at < floor:
-            order.auto_confirm_at = floor
-        order.refund_requested_minor = 0
-        order.save(update_fields=["auto_confirm_at", "refund_requested_minor"])
-    return order

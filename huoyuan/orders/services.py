@@ -14,18 +14,20 @@ from huoyuan.orders.cart import (
 from huoyuan.orders.checkout import PlaceResult, checkout_place
 from huoyuan.orders.lifecycle import (
     order_cancel,
-    order_confirm_receipt,
-    order_decline_refund,
-    order_request_refund,
-    order_resolve_refund,
-    order_ship,
-    orders_auto_confirm_due,
     orders_expire_due,
     orders_mark_paid,
     trade_settings,
 )
+from huoyuan.orders.receipt import (
+    order_confirm_receipt,
+    order_decline_refund,
+    order_request_refund,
+    order_resolve_refund,
+    orders_auto_confirm_due,
+)
 from huoyuan.orders.reorder import order_reorder
 from huoyuan.orders.reviews import review_create, review_reply
+from huoyuan.orders.shipping import order_ship
 
 __all__ = [
     "AddressInput",
