@@ -136,6 +136,18 @@ def prepare_checkout(shop: Shop) -> None:
     _address(shop)
 
 
+def prepare_buy_now(shop: Shop) -> None:
+    shop.objects["buy_now_token"] = orders.buy_now_quote(
+        actor=shop.actor("buyer_x"), sku_id=shop.sku.pk, quantity=5, kind="wholesale"
+    ).token
+    _address(shop)
+
+
+def _buy_now(shop: Shop, method: str = "sandbox") -> dict[str, Any]:
+    return {"sku_id": shop.sku.pk, "quantity": 5, "address_id": _address(shop).pk,
+            "payment_method": method, "quote_token": shop.objects["buy_now_token"]}  # fmt: skip
+
+
 def prepare_review(shop: Shop) -> None:
     order = _order(shop, "completed")
     shop.objects["review"] = orders.review_create(
@@ -237,6 +249,10 @@ CASES = [
          lambda b: (b[0] + 1, b[1] + 1, b[2] + 5), prepare_checkout,
          other_body=lambda s: {"address_id": _address(s).pk, "payment_method": "bank_transfer",
                                "quote_token": s.objects["token"]}),
+    Case("buy now", "buyer_x", "POST", lambda s: "/api/buy-now", _buy_now, 201,
+         lambda s: (Order.objects.count(), Payment.objects.count(), s.sku.reserved),
+         lambda b: (b[0] + 1, b[1] + 1, b[2] + 5), prepare_buy_now,
+         other_body=lambda s: _buy_now(s, "bank_transfer")),
     Case("cancel", "buyer_x", "POST", order_path("cancel"), lambda s: {"reason": "Twice"}, 200,
          order_moves, moved("cancelled"), prepare_order("pending"),
          other_body=lambda s: {"reason": "Other"}),

@@ -55,6 +55,21 @@ def _checkout(m: Market) -> dict[str, Any]:
     }
 
 
+def _buy_now(m: Market) -> dict[str, Any]:
+    buyer = m.cast["buyer_x"].actor
+    assert buyer is not None
+    sku_id = m.trade.sku_a.pk
+    return {
+        "sku_id": sku_id,
+        "quantity": 2,
+        "address_id": m.trade.address_x.pk,
+        "payment_method": "sandbox",
+        "quote_token": orders.buy_now_quote(
+            actor=buyer, sku_id=sku_id, quantity=2, kind="wholesale"
+        ).token,
+    }
+
+
 @dataclass(frozen=True)
 class Attempt:
     who: str
@@ -96,10 +111,12 @@ ATTEMPTS = [
     Attempt("buyer_x", "PUT", at("/api/cart/lines/{}", "cart_line_x"), lambda m: {"quantity": 3},
             "unit_price_minor", value(1), 200),
     Attempt("buyer_x", "POST", at("/api/checkout"), _checkout, "total_minor", value(1), 201),
+    Attempt("buyer_x", "POST", at("/api/buy-now"), _buy_now, "unit_price_minor", value(1), 201),
     Attempt("supplier_a", "POST", at("/api/supplier/products"), lambda m: product_in(),
             "price_min_minor", value(1), 201),
     # statuses
     Attempt("buyer_x", "POST", at("/api/checkout"), _checkout, "status", value("paid"), 201),
+    Attempt("buyer_x", "POST", at("/api/buy-now"), _buy_now, "status", value("paid"), 201),
     Attempt("buyer_x", "POST", at("/api/orders/{}/cancel", "order_pending"),
             lambda m: {"reason": "Twice"}, "status", value("refunded"), 200),
     Attempt("supplier_a", "POST", at("/api/orders/{}/ship", "order_paid"),
@@ -117,6 +134,8 @@ ATTEMPTS = [
             lambda m: m.org("buyer_y"), 200),
     Attempt("buyer_x", "POST", at("/api/checkout"), _checkout, "supplier_id",
             lambda m: m.org("supplier_b"), 201),
+    Attempt("buyer_x", "POST", at("/api/buy-now"), _buy_now, "buyer_id",
+            lambda m: m.org("buyer_y"), 201),
     Attempt("buyer_x", "POST", at("/api/orders/{}/review", "order_completed"),
             lambda m: SCORES, "supplier_id", lambda m: m.org("supplier_b"), 201),
     Attempt("supplier_a", "PUT", at("/api/supplier/payout-account"), lambda m: ACCOUNT,

@@ -350,3 +350,36 @@ def test_checkout_runs_at_most_30_queries_for_1_or_12_lines_and_1_or_6_suppliers
     many, _orders = _checkout_queries(trade, suppliers=6, lines=12)
     assert one == many, f"1 line at 1 supplier: {one} queries; 12 lines at 6: {many}"
     assert many <= CHECKOUT_CEILING
+
+
+BUY_NOW_CEILING = 24
+
+
+def test_buy_now_quote_and_placement_run_a_fixed_number_of_queries(trade: Trade) -> None:
+    """Buy now is one SKU by definition; its cost must not depend on what the buyer already has."""
+    buyer = trade.cast["buyer_x"]
+    buyer_x = trade.actor("buyer_x")
+    orders.trade_settings()
+    item = trade._sku(trade.suppliers[0], 1)
+    buyer.api("GET", "/api/cart")  # warm the token's last use
+    counts = []
+    for _n in range(2):
+        query = {"sku_id": item.pk, "quantity": 20}
+        with CaptureQueriesContext(connection) as quoted:
+            response = buyer.api("GET", "/api/buy-now/quote", query)
+        assert response.status_code == 200, response.content[:500]
+        body = {
+            **query,
+            "address_id": trade.address.pk,
+            "payment_method": "sandbox",
+            "quote_token": orders.buy_now_quote(
+                actor=buyer_x, sku_id=item.pk, quantity=20, kind="wholesale"
+            ).token,
+        }
+        with CaptureQueriesContext(connection) as placed:
+            response = buyer.api("POST", "/api/buy-now", body)
+        assert response.status_code == 201, response.content[:500]
+        counts.append((len(quoted.captured_queries), len(placed.captured_queries)))
+    assert counts[0] == counts[1], counts
+    assert counts[1][0] <= 8
+    assert counts[1][1] <= BUY_NOW_CEILING

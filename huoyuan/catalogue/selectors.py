@@ -160,9 +160,31 @@ def skus_for_trade(*, sku_ids: list[int]) -> dict[int, Sku]:
     skus = (
         Sku.objects.filter(pk__in=sku_ids)
         .select_related("product", "product__supplier", "product__supplier__supplier_profile")
+        .only(*_TRADE_FIELDS)
         .prefetch_related("tiers")
     )
     return {s.pk: s for s in skus}
+
+
+# What a quote reads, and no more: the descriptions (three languages of long text) and the
+# supplier's profile would otherwise be read and turned into objects for every cart line.
+_TRADE_FIELDS = (
+    "code",
+    "attributes",
+    "stock",
+    "reserved",
+    "moq",
+    "sample_limit",
+    "sample_price_minor",
+    "product__status",
+    "product__currency",
+    "product__mixed_batch_moq",
+    *(f"product__{f.name}" for f in Product._meta.fields if f.name.startswith("title_")),
+    "product__supplier__name",
+    "product__supplier__slug",
+    "product__supplier__is_active",
+    "product__supplier__supplier_profile__mixed_batch_moq",
+)
 
 
 def sku_get_public(*, sku_id: int) -> Sku:

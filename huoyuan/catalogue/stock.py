@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Case, F, Field, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Field, Q, Value, When
 from django.utils.translation import gettext as _
 
 from huoyuan.catalogue.errors import Conflict
@@ -32,11 +31,14 @@ class StockInvariantBroken(RuntimeError):
     """Releasing or consuming more than was reserved: a bug, never the user's doing."""
 
 
-def _lock(ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Lock the rows in primary-key order; pk -> (stock, reserved) as locked."""
+def _lock(ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Lock the rows in primary-key order; pk -> (stock, reserved, product id) as locked."""
     rows = Sku.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     return {
-        pk: (stock, reserved) for pk, stock, reserved in rows.values_list("pk", "stock", "reserved")
+        pk: (stock, reserved, product_id)
+        for pk, stock, reserved, product_id in rows.values_list(
+            "pk", "stock", "reserved", "product_id"
+        )
     }
 
 
@@ -62,27 +64,32 @@ def _move(
     return Sku.objects.filter(condition).update(**updates)
 
 
-def _refresh_totals(deltas: Mapping[int, int]) -> None:
+def _refresh_totals(locked: Mapping[int, tuple[int, int, int]], deltas: Mapping[int, int]) -> None:
     """Move each product's ``stock_total`` by what its SKUs' stock moved (sku id -> change).
 
     An increment, not a fresh SUM: on PostgreSQL a SUM taken in this statement's snapshot misses a
     concurrent move of a sibling SKU committed meanwhile, and the total drifted for good
     (tests/test_oversell.py). ``stock_total + delta`` is re-read on the row this UPDATE waited for.
+    The products come from the locked SKU rows, so this is one plain UPDATE.
     """
-    ids = sorted(deltas)
-    if not ids:
+    by_product: dict[int, int] = {}
+    for pk, delta in deltas.items():
+        product_id = locked[pk][2]
+        by_product[product_id] = by_product.get(product_id, 0) + delta
+    moved = {pk: delta for pk, delta in by_product.items() if delta}
+    if not moved:
         return
-    change = (
-        Sku.objects.filter(product=OuterRef("pk"), pk__in=ids)
-        .order_by()
-        .values("product")
-        .annotate(
-            delta=Sum(Case(*[When(pk=pk, then=Value(deltas[pk])) for pk in ids], default=Value(0)))
+    if len(moved) == 1:
+        ((product_id, delta),) = moved.items()
+        Product.objects.filter(pk=product_id).update(stock_total=F("stock_total") + delta)
+        return
+    Product.objects.filter(pk__in=sorted(moved)).update(
+        stock_total=F("stock_total")
+        + Case(
+            *[When(pk=pk, then=Value(delta)) for pk, delta in sorted(moved.items())],
+            default=Value(0),
+            output_field=cast("Field[Any, Any]", Product._meta.get_field("stock_total")),
         )
-        .values("delta")
-    )
-    Product.objects.filter(skus__pk__in=ids).update(
-        stock_total=F("stock_total") + Coalesce(Subquery(change), Value(0))
     )
 
 
@@ -102,16 +109,17 @@ def stock_reserve(*, quantities: Mapping[int, int]) -> None:
         return
     ids = sorted(wanted)
     locked = _lock(ids)
-    short = {pk: locked.get(pk, (0, 0))[0] for pk in ids if locked.get(pk, (0, 0))[0] < wanted[pk]}
+    available = {pk: locked[pk][0] if pk in locked else 0 for pk in ids}  # deleted: none left
+    short = {pk: units for pk, units in available.items() if units < wanted[pk]}
     if short:
         raise OutOfStock(short)
     # The rows are locked, so the guard cannot fail; it stays as a second line of defence.
     if _move(wanted, guard="stock", changes={"stock": -1, "reserved": 1}) != len(ids):
         raise StockInvariantBroken(f"stock moved under a lock: {wanted}")
-    _refresh_totals({pk: -q for pk, q in wanted.items()})
+    _refresh_totals(locked, {pk: -q for pk, q in wanted.items()})
 
 
-def _present(wanted: dict[int, int]) -> dict[int, int]:
+def _present(wanted: dict[int, int]) -> tuple[dict[int, int], dict[int, tuple[int, int, int]]]:
     locked = _lock(sorted(wanted))
     present = {pk: q for pk, q in wanted.items() if pk in locked}  # deleted SKUs: nothing to move
     # Checked under the lock before any write, so a bad move changes no SKU at all (the guarded
@@ -119,7 +127,7 @@ def _present(wanted: dict[int, int]) -> dict[int, int]:
     beyond = {pk: q for pk, q in present.items() if locked[pk][1] < q}
     if beyond:
         raise StockInvariantBroken(f"move beyond reservation: {beyond}")
-    return present
+    return present, locked
 
 
 def stock_release(*, quantities: Mapping[int, int]) -> None:
@@ -127,12 +135,12 @@ def stock_release(*, quantities: Mapping[int, int]) -> None:
     wanted = _check(quantities)
     if not wanted:
         return
-    wanted = _present(wanted)
+    wanted, locked = _present(wanted)
     if wanted and _move(wanted, guard="reserved", changes={"stock": 1, "reserved": -1}) != len(
         wanted
     ):
         raise StockInvariantBroken(f"release beyond reservation: {wanted}")
-    _refresh_totals(wanted)
+    _refresh_totals(locked, wanted)
 
 
 def stock_consume(*, quantities: Mapping[int, int]) -> None:
@@ -140,7 +148,7 @@ def stock_consume(*, quantities: Mapping[int, int]) -> None:
     wanted = _check(quantities)
     if not wanted:
         return
-    wanted = _present(wanted)
+    wanted, _locked = _present(wanted)
     if wanted and _move(wanted, guard="reserved", changes={"reserved": -1, "sold": 1}) != len(
         wanted
     ):

@@ -5,7 +5,10 @@ from the rows, by ``notifications_email_pending`` (retried until it succeeds).""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -45,10 +48,28 @@ def notify_many(notices: list[Notice]) -> None:
     transaction.on_commit(_enqueue_email)
 
 
+# A busy process (many orders a second) queues one email task per window, not one per commit:
+# the task is set to run at the window's end, so it finds every notification committed in the
+# window (each is committed before its on-commit callback asks). A backend that cannot defer
+# (the immediate one) runs a task per commit as before.
+EMAIL_WINDOW_SECONDS = 1.0
+_window = {"until": 0.0}
+_window_lock = threading.Lock()
+
+
 def _enqueue_email() -> None:
     from huoyuan.notifications.tasks import notifications_email_pending
 
-    notifications_email_pending.enqueue()
+    if not notifications_email_pending.get_backend().supports_defer:
+        notifications_email_pending.enqueue()
+        return
+    now = time.monotonic()
+    with _window_lock:
+        if now < _window["until"]:
+            return  # the task queued for this window runs after this commit
+        _window["until"] = now + EMAIL_WINDOW_SECONDS
+    run_after = timezone.now() + timedelta(seconds=EMAIL_WINDOW_SECONDS)
+    notifications_email_pending.using(run_after=run_after).enqueue()
 
 
 def notification_text(notification: Notification) -> str:
