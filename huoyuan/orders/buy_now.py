@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from huoyuan.accounts.contracts import Actor
-from huoyuan.orders.cart import CartQuote, clean_quantity, quote_lines, require_buyer, show_caps
+from huoyuan.orders.caps import show_caps
+from huoyuan.orders.cart import CartQuote, clean_quantity, quote_lines, require_buyer
 from huoyuan.orders.checkout import (
     PlaceResult,
     check_quote,

@@ -18,14 +18,8 @@ from django.utils.translation import gettext_noop
 from huoyuan.accounts.contracts import Actor
 from huoyuan.catalogue.stock import OutOfStock, stock_reserve
 from huoyuan.notifications.services import Notice, notify_many
-from huoyuan.orders.cart import (
-    CartQuote,
-    QuoteLine,
-    held_unpaid,
-    quote_lines,
-    require_buyer,
-    share_cap_problems,
-)
+from huoyuan.orders.caps import held_unpaid, share_cap_problems
+from huoyuan.orders.cart import CartQuote, QuoteLine, quote_lines, require_buyer
 from huoyuan.orders.contracts import LineKind, OrderKind, OrderStatus, Party
 from huoyuan.orders.errors import (
     CartEmpty,
