@@ -76,7 +76,7 @@ def checkout_data(w: World) -> dict[str, Any]:
 
 
 def ship_data(w: World) -> dict[str, Any]:
-    data: dict[str, Any] = {"ship-carrier": "SF Express", "ship-tracking_number": "SF200"}
+    data: dict[str, Any] = {"ship-carrier_code": "sf", "ship-tracking_number": "SF1000000000200"}
     for line in OrderLine.objects.filter(order=w.trade.order_paid):
         data[f"ship-line_{line.pk}"] = line.quantity
     return data

@@ -177,11 +177,15 @@ def order_refund_decline(request: HttpRequest, order_id: int, payload: ReasonIn)
 
 @router.post("/orders/{order_id}/ship", response=OrderOut)
 def order_ship(request: HttpRequest, order_id: int, payload: ShipIn):  # type: ignore[no-untyped-def]
-    """The supplier ships all that is left, or ``lines`` (line id, units): a partial shipment."""
+    """The supplier ships all that is left, or ``lines`` (line id, units): a partial shipment.
+
+    Name the carrier by ``carrier_code`` (the buyer then gets its tracking link); an unknown code
+    is a 422 ``unknown_carrier``."""
     actor = require_actor(request, kind=SUPPLIER)
     services.order_ship(
         actor=actor,
         order_id=order_id,
+        carrier_code=payload.carrier_code,
         carrier=payload.carrier,
         tracking_number=payload.tracking_number,
         quantities=payload.quantities(),

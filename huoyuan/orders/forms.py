@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from huoyuan.orders.addresses import LIMITS, AddressInput
+from huoyuan.orders.carriers import MAX_NAME, carrier_choices
 from huoyuan.orders.cart import MAX_QUANTITY
 from huoyuan.orders.contracts import LineKind
 from huoyuan.orders.lifecycle import MAX_REASON
@@ -133,11 +134,21 @@ class DeclineRefundForm(OrderActionForm):
 
 
 class ShipForm(OrderActionForm):
-    carrier = forms.CharField(label=_("Carrier"), max_length=60, help_text=_("e.g. SF Express"))
+    # Any code goes through to the service, which refuses an unknown one in the API's words.
+    carrier_code = forms.CharField(label=_("Carrier"), max_length=20, widget=forms.Select)
+    carrier = forms.CharField(
+        label=_("Name of the other carrier"),
+        max_length=MAX_NAME,
+        required=False,
+        help_text=_("Only when the carrier is not in the list."),
+    )
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
 
     def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
         super().__init__(*args, order=order, **kwargs)
+        # Built per form, so the names are in the reader's language.
+        select = cast(forms.Select, self.fields["carrier_code"].widget)
+        select.choices = [("", str(_("Choose the carrier"))), *carrier_choices()]
         for line in order.lines.all():
             if line.to_ship:
                 self.fields[f"line_{line.pk}"] = forms.IntegerField(

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from huoyuan.orders.carriers import CARRIERS, OTHER
 from huoyuan.orders.contracts import LineKind, OrderKind, OrderStatus, Party
 
 
@@ -258,6 +259,8 @@ class OrderEvent(models.Model):
 
 class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    # The carrier from the list (orders.carriers), or "" when it was named as free text only.
+    carrier_code = models.CharField(_("carrier code"), max_length=20, blank=True, default="")
     carrier = models.CharField(_("carrier"), max_length=60)
     tracking_number = models.CharField(_("tracking number"), max_length=60)
     created_by = models.ForeignKey(
@@ -270,6 +273,18 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}"
+
+    @property
+    def carrier_label(self) -> str:
+        """The carrier's name in the reader's language; a typed name as typed."""
+        known = CARRIERS.get(self.carrier_code)
+        return known.label if known is not None and known.code != OTHER else self.carrier
+
+    @property
+    def tracking_url(self) -> str | None:
+        """The carrier's tracking page for this parcel, when the carrier has one."""
+        known = CARRIERS.get(self.carrier_code)
+        return known.tracking_link(self.tracking_number) if known is not None else None
 
 
 class ShipmentLine(models.Model):

@@ -9,9 +9,10 @@ from ninja import Field, Schema
 
 from huoyuan.core.money import parse_amount
 from huoyuan.core.schemas import StrictIn
+from huoyuan.orders.carriers import CARRIERS, OTHER
 from huoyuan.orders.cart import CartQuote, SupplierGroup
 from huoyuan.orders.contracts import LineKind, OrderStatus
-from huoyuan.orders.models import Order, OrderEvent, Review, ShipmentLine
+from huoyuan.orders.models import Order, OrderEvent, Review, Shipment, ShipmentLine
 from huoyuan.orders.services import AddressInput
 
 # --- cart ------------------------------------------------------------------------------------
@@ -197,10 +198,17 @@ class ShipmentLineOut(Schema):
 
 class ShipmentOut(Schema):
     id: int
-    carrier: str
+    carrier_code: str = Field(description='from the carrier list; "" when named as free text')
+    carrier: str = Field(description="the carrier's name as recorded")
+    carrier_name: str = Field(description="the carrier's name in the reader's language")
     tracking_number: str
+    tracking_url: str | None = Field(description="the carrier's tracking page, when it has one")
     created_at: datetime
     lines: list[ShipmentLineOut]
+
+    @staticmethod
+    def resolve_carrier_name(obj: Shipment) -> str:
+        return obj.carrier_label
 
 
 class OrderReviewOut(Schema):
@@ -260,8 +268,20 @@ class ShipLineIn(StrictIn):
 
 
 class ShipIn(StrictIn):
-    carrier: str
-    tracking_number: str
+    carrier_code: str | None = Field(
+        None,
+        description=(
+            "one of "
+            + ", ".join(f'"{code}"' for code in CARRIERS)
+            + f' ("{OTHER}": name it in carrier). Without it, carrier is free text as before: '
+            "no tracking link, and the number is only checked for length."
+        ),
+    )
+    carrier: str = Field("", description=f'the carrier\'s name when carrier_code is "{OTHER}"')
+    tracking_number: str = Field(
+        description="with carrier_code: 4 to 40 letters, digits or dashes (spaces are dropped), "
+        "in the carrier's own format where that is known"
+    )
     lines: list[ShipLineIn] | None = Field(
         None, min_length=1, description="omit to ship everything still to ship"
     )

@@ -241,7 +241,7 @@ def test_buyer_orders_from_two_suppliers_pays_and_both_get_paid(
     expect(seller_a.locator("[data-testid=status]")).to_have_text("Paid, to ship")
     expect(seller_a.locator("main")).to_contain_text(NOTE_A)
     ship = seller_a.locator("[data-testid=action-ship]")
-    ship.get_by_label("Carrier").fill("SF Express")
+    ship.get_by_label("Carrier", exact=True).select_option("sf")
     ship.get_by_label("Tracking number").fill("SF1234567890")
     screenshot(seller_a, "a-ship")
     ship.get_by_role("button", name="Ship").click()
@@ -251,6 +251,9 @@ def test_buyer_orders_from_two_suppliers_pays_and_both_get_paid(
     expect(seller_a.locator("[data-testid=status]")).to_have_text("Shipped")
     expect(seller_a.locator("[data-testid=shipment]")).to_have_text(
         re.compile(r"^SF Express SF1234567890 · \d{4}-\d\d-\d\d \d\d:\d\d\s+\(BOWL-RED × 100\)$")
+    )
+    expect(seller_a.locator("[data-testid=tracking-link]")).to_have_attribute(
+        "href", "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890"
     )
     screenshot(seller_a, "a-shipped")
 
@@ -262,7 +265,7 @@ def test_buyer_orders_from_two_suppliers_pays_and_both_get_paid(
     units = ship.locator("input[type=number]")
     expect(units).to_have_value("120")
     units.fill("70")
-    ship.get_by_label("Carrier").fill("ZTO Express")
+    ship.get_by_label("Carrier", exact=True).select_option("zto")
     ship.get_by_label("Tracking number").fill("ZTO-0001")
     ship.get_by_role("button", name="Ship").click()
     expect(seller_b.locator("ul.messages li.success")).to_have_count(1)
@@ -274,7 +277,7 @@ def test_buyer_orders_from_two_suppliers_pays_and_both_get_paid(
     )
     expect(units).to_have_value("50")
     screenshot(seller_b, "b-first-part")
-    ship.get_by_label("Carrier").fill("ZTO Express")
+    ship.get_by_label("Carrier", exact=True).select_option("zto")
     ship.get_by_label("Tracking number").fill("ZTO-0002")
     ship.get_by_role("button", name="Ship").click()
     expect(seller_b.locator("[data-testid=status]")).to_have_text("Shipped")

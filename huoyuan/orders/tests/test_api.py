@@ -466,8 +466,11 @@ def test_order_detail_shows_lines_timeline_shipments_and_review(
     assert body["shipments"] == [
         {
             "id": shipment.pk,
+            "carrier_code": "",  # named as free text: no tracking link
             "carrier": "SF Express",
+            "carrier_name": "SF Express",
             "tracking_number": "SF1",
+            "tracking_url": None,
             "created_at": when(shipment.created_at),
             "lines": [{"line_id": line.pk, "sku_code": "BOWL", "quantity": 10}],
         }

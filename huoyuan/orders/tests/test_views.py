@@ -530,7 +530,7 @@ def test_another_tenants_order_is_a_404(
 
 
 def ship(order: Order, person: Person, **quantities: int) -> HttpResponse:
-    data: dict[str, Any] = {"ship-carrier": "SF Express", "ship-tracking_number": "SF123"}
+    data: dict[str, Any] = {"ship-carrier_code": "sf", "ship-tracking_number": "SF1000000000123"}
     for line in order.lines.all():
         data[f"ship-line_{line.pk}"] = quantities.get(line.sku_code, line.to_ship)
     return person.client.post(f"/orders/{order.pk}/ship/", data)
@@ -547,8 +547,10 @@ def test_partial_shipment_then_the_rest(
     assert order.status == OrderStatus.PAID
     assert list(order.lines.order_by("pk").values_list("shipped_quantity", flat=True)) == [60, 0]
     page = supplier_a.client.get(f"/orders/{order.pk}/")
-    assert texts(page)["shipment"] == ["SF Express SF123 · " + _time(order) + " (BOWL × 60)"]
-    assert "Partial shipment: SF Express SF123" in text(page, "timeline")
+    assert texts(page)["shipment"] == [
+        "SF Express SF1000000000123 · " + _time(order) + " (BOWL × 60)"
+    ]
+    assert "Partial shipment: SF Express SF1000000000123" in text(page, "timeline")
     assert 'name="ship-line_' in page.content.decode()  # the rest still to ship
 
     ship(order, supplier_a)  # what is left
@@ -571,7 +573,22 @@ def _time(order: Order) -> str:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"ship-carrier": ""}, "This field is required."),
+        ({"ship-carrier_code": ""}, "This field is required."),
+        (
+            {"ship-carrier_code": "pigeon"},
+            "Unknown carrier “pigeon”: choose one from the list, or “other” and type the "
+            "carrier's name.",
+        ),
+        ({"ship-carrier_code": "other"}, "Name the carrier (up to 60 characters)."),
+        (
+            {"ship-tracking_number": "SF 12#4"},
+            "Enter the tracking number: 4 to 40 letters, digits or dashes.",
+        ),
+        (
+            {"ship-tracking_number": "SF12"},
+            "SF Express tracking numbers look like SF1234567890123: check this one, or "
+            "choose another carrier.",
+        ),
         ({"ship-line_BOWL": "101"}, "Ensure this value is less than or equal to 100."),
         ({"ship-line_BOWL": "0", "ship-line_BOWL-B": "0"}, "Choose at least one unit to ship."),
     ],
@@ -581,7 +598,7 @@ def test_ship_errors_show_on_the_form_and_change_nothing(
 ) -> None:
     order = trade["paid"]
     lines = {line.sku_code: line.pk for line in order.lines.all()}
-    posted: dict[str, Any] = {"ship-carrier": "SF Express", "ship-tracking_number": "SF1"}
+    posted: dict[str, Any] = {"ship-carrier_code": "sf", "ship-tracking_number": "SF1000000000001"}
     posted |= {f"ship-line_{pk}": 1 for pk in lines.values()}
     for key, value in data.items():
         code = key.removeprefix("ship-line_")

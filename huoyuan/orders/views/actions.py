@@ -102,6 +102,7 @@ def _ship(actor: Actor, form: ShipForm) -> str:
     services.order_ship(
         actor=actor,
         order_id=form.order.pk,
+        carrier_code=form.cleaned_data["carrier_code"],
         carrier=form.cleaned_data["carrier"],
         tracking_number=form.cleaned_data["tracking_number"],
         quantities=form.quantities(),
