@@ -75,6 +75,24 @@ def checkout_data(w: World) -> dict[str, Any]:
     }
 
 
+def buy_now_review(w: World) -> dict[str, Any]:
+    """What the product page's "Buy now" button posts: the review page, nothing placed."""
+    sku = w.trade.sku_a
+    return {"product_id": sku.product_id, "sku_id": sku.pk, "quantity": 2, "kind": "wholesale"}
+
+
+def buy_now_place(w: World) -> dict[str, Any]:
+    quote = orders.buy_now_quote(
+        actor=_actor(w, "buyer_x"), sku_id=w.trade.sku_a.pk, quantity=2, kind="wholesale"
+    )
+    return {
+        **buy_now_review(w),
+        "address": w.trade.address_x.pk,
+        "payment_method": "sandbox",
+        "quote_token": quote.token,
+    }
+
+
 def ship_data(w: World) -> dict[str, Any]:
     data: dict[str, Any] = {"ship-carrier_code": "sf", "ship-tracking_number": "SF1000000000200"}
     for line in OrderLine.objects.filter(order=w.trade.order_paid):
@@ -143,6 +161,10 @@ TRADE_PAGE_ROWS: list[Row] = [
     trade_page("GET", "payments:checkout", buyers(200) | {"buyer_y": 302},
                note="buyer_y's cart is empty: back to the cart"),
     trade_page("POST", "payments:checkout", buyers(302), data=checkout_data, writes=BUYER_X),
+    trade_page("POST", "payments:buy_now", buyers(200), data=buy_now_review, writes=NONE,
+               note="buy now: the review page"),
+    trade_page("POST", "payments:buy_now", buyers(302) | {"buyer_y": 422}, data=buy_now_place,
+               writes=BUYER_X, note="buy now: placing; buyer_y may not ship to buyer_x's address"),
     page("GET", "payments:sandbox_confirm", buyer_x_page(200), "payment_pending"),
     page("POST", "payments:sandbox_confirm", buyer_x_page(302), "payment_pending",
          data=lambda w: {"outcome": "succeed"}, note="webhooks go out on commit"),

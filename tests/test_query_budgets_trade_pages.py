@@ -262,3 +262,37 @@ def test_checkout_post_costs_the_same_for_more_lines_and_suppliers(
         f"2 lines: {counts[0]} queries, 8 lines at 4 suppliers: {counts[1]}"
     )
     assert counts[1] <= 29
+
+
+def test_buy_now_review_and_placing_cost_the_same_for_any_address_book(
+    trade: Trade, buyer_x: Person
+) -> None:
+    """The review lists the buyer's addresses: one query for all of them."""
+    buyer = trade.actor("buyer_x")
+    orders.trade_settings()
+    product = trade._product(trade._supplier(300), 300)
+    item = product.skus.first()
+    assert item is not None
+    buyer_x.client.get("/cart/")  # the session's first request does its own bookkeeping
+    counts = []
+    for extra_addresses in (0, 6):
+        for n in range(extra_addresses):
+            address_for(buyer, recipient=f"收货人 {n}")
+        data = {"product_id": product.pk, "sku_id": item.pk, "quantity": 10, "kind": "wholesale"}
+        with CaptureQueriesContext(connection) as reviewed:
+            response = buyer_x.client.post("/checkout/buy-now/", data)
+        assert response.status_code == 200, response.content[:500]
+        quote = orders.buy_now_quote(actor=buyer, sku_id=item.pk, quantity=10, kind="wholesale")
+        placing = {
+            **data,
+            "address": trade.address.pk,
+            "payment_method": "sandbox",
+            "quote_token": quote.token,
+        }
+        with CaptureQueriesContext(connection) as placed:
+            response = buyer_x.client.post("/checkout/buy-now/", placing)
+        assert response.status_code == 302, response.content[:500]
+        counts.append((len(reviewed.captured_queries), len(placed.captured_queries)))
+    assert counts[0] == counts[1], counts
+    assert counts[1][0] <= 16
+    assert counts[1][1] <= 30

@@ -332,7 +332,7 @@ def _seed_trade(
             order_ship(
                 actor=supplier,
                 order_id=order_id,
-                carrier="顺丰速运 SF Express",
+                carrier_code="sf",
                 tracking_number=f"SF{1300000000 + rng.randrange(10**8)}",
             )
             if state == "completed":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from huoyuan.accounts.contracts import Actor
+from huoyuan.catalogue import selectors as catalogue
 from huoyuan.orders.contracts import ESCROW_STATUSES, OrderStatus
 from huoyuan.orders.errors import NotFound
 from huoyuan.orders.models import Address, Order, OrderEvent, OrderLine, Review, Shipment
@@ -25,6 +28,23 @@ INBOX_FILTERS: dict[str, Q] = {
         ]
     ),
 }
+
+
+def sku_from_product_page(*, product_id: int, sku_id: int | None, sku_code: str) -> Any:
+    """The SKU a product page's form names: by id (the sample form), or by product and code (the
+    quote form; no code: the first SKU). Only published products; anything else is not found."""
+    if sku_id:
+        sku = catalogue.sku_get_public(sku_id=sku_id)
+        if sku.product_id != product_id:
+            raise NotFound()
+        return sku
+    skus = list(catalogue.product_get_public(product_id=product_id).skus.all())
+    chosen = next((s for s in skus if s.code == sku_code), None)
+    if chosen is None and not sku_code and skus:
+        chosen = skus[0]
+    if chosen is None:
+        raise NotFound()
+    return chosen
 
 
 def _list(qs: QuerySet[Order]) -> QuerySet[Order]:

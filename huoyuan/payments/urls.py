@@ -5,6 +5,7 @@ from huoyuan.payments import views
 app_name = "payments"
 urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
+    path("checkout/buy-now/", views.buy_now, name="buy_now"),
     path("pay/sandbox/<str:reference>/", views.sandbox_confirm, name="sandbox_confirm"),
     path("pay/bank-transfer/<str:reference>/", views.bank_transfer, name="bank_transfer"),
     path("pay/orders/<int:order_id>/", views.order_pay, name="order_pay"),

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from huoyuan.accounts.auth import acting, current_actor
 from huoyuan.accounts.contracts import Actor
-from huoyuan.catalogue import selectors as catalogue
 from huoyuan.core.errors import DomainError, NotFound, ValidationFailed
 from huoyuan.core.web import page_view
 from huoyuan.notifications.selectors import unread_count
@@ -23,6 +22,7 @@ from huoyuan.orders import services
 from huoyuan.orders.cart import cart_lines
 from huoyuan.orders.contracts import LineKind
 from huoyuan.orders.forms import CartAddForm, CartLineForm
+from huoyuan.orders.selectors import sku_from_product_page
 from huoyuan.orders.views._common import BUYER, _htmx, _status_of
 
 # --- navigation ------------------------------------------------------------------------------
@@ -108,18 +108,9 @@ def cart_remove(request: HttpRequest, line_id: int) -> HttpResponse:
 def _sku_for(form: CartAddForm) -> Any:
     """The SKU the product page asked for: by id, or by product and code (the quote form)."""
     data = form.cleaned_data
-    if data.get("sku_id"):
-        sku = catalogue.sku_get_public(sku_id=data["sku_id"])
-        if sku.product_id != data["product_id"]:
-            raise NotFound()
-        return sku
-    skus = list(catalogue.product_get_public(product_id=data["product_id"]).skus.all())
-    chosen = next((s for s in skus if s.code == data.get("sku")), None)
-    if chosen is None and not data.get("sku") and skus:
-        chosen = skus[0]
-    if chosen is None:
-        raise NotFound()
-    return chosen
+    return sku_from_product_page(
+        product_id=data["product_id"], sku_id=data.get("sku_id"), sku_code=data.get("sku") or ""
+    )
 
 
 def _product_url(item: Any, **query: Any) -> str:

@@ -2,6 +2,7 @@
 (``balance``), the operator's bank-transfer matching, payout marking and ledger (``operator``)."""
 
 from huoyuan.payments.views.balance import balance, payout_account, payout_request
+from huoyuan.payments.views.buy_now import buy_now
 from huoyuan.payments.views.checkout import (
     bank_transfer,
     checkout,
@@ -16,6 +17,7 @@ __all__ = [
     "balance",
     "bank_transfer",
     "bank_transfers",
+    "buy_now",
     "checkout",
     "describe_changes",
     "ledger_page",
