@@ -183,6 +183,12 @@ class Order(models.Model):
             models.Index(fields=["supplier", "status", "-id"]),
             models.Index(fields=["status", "expires_at"]),
             models.Index(fields=["status", "auto_confirm_at"]),
+            # The fair-reservation caps at every placement: a buyer's unpaid orders (few, always).
+            models.Index(
+                fields=["buyer"],
+                condition=Q(status="pending_payment"),
+                name="order_unpaid_by_buyer",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total_minor__gte=0), name="order_total_positive"),
