@@ -277,7 +277,9 @@ MAX_IMAGE_BYTES = env_int("HUOYUAN_MAX_IMAGE_BYTES", 8 * 1024 * 1024, minimum=10
 MAX_IMAGE_PIXELS = env_int("HUOYUAN_MAX_IMAGE_PIXELS", 40_000_000, minimum=10_000)
 MAX_IMPORT_BYTES = env_int("HUOYUAN_MAX_IMPORT_BYTES", 20 * 1024 * 1024, minimum=1024)
 
-SEARCH_BACKEND = env_choice("HUOYUAN_SEARCH_BACKEND", "database", {"database"})
+SEARCH_BACKEND = env_choice("HUOYUAN_SEARCH_BACKEND", "database", {"database", "tantivy"})
+# The embedded engine's index (written by the worker only; read by every web process).
+SEARCH_INDEX_DIR = DATA_DIR / "search-index"
 
 # --- security --------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

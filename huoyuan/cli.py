@@ -3,6 +3,7 @@
 huoyuan demo [--port P] [--host H]   migrate, seed demo data, run the web server and the worker
 huoyuan serve [--port P] [--workers N]  the web server (granian, WSGI) alone
 huoyuan worker                       the background task worker and the trade clock
+huoyuan search reindex               rebuild the embedded search index from the database
 huoyuan manage <args>                any Django management command
 """
 
@@ -122,6 +123,12 @@ def worker(_args: argparse.Namespace) -> int:
     return _run_together([_worker_command(), _clock_command()])
 
 
+def search(_args: argparse.Namespace) -> int:
+    _setup()
+    _manage("search_reindex")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="huoyuan", description="货源 huoyuan wholesale marketplace"
@@ -136,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "demo":
             p.add_argument("--seed", type=int, default=2026, help="demo data seed")
     sub.add_parser("worker", help="run the background task worker").set_defaults(handler=worker)
+    search_parser = sub.add_parser("search", help="search index tasks")
+    search_parser.add_argument("action", choices=["reindex"], help="rebuild the search index")
+    search_parser.set_defaults(handler=search)
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)

@@ -3,7 +3,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
+
+# Sent on commit after products were created, edited, published or archived, with ``ids`` (a list
+# of product ids): what search (a layer above) listens to, to keep its index in step.
+products_changed = Signal()
 
 
 class ProductStatus(models.TextChoices):

@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huoyuan.accounts.contracts import Actor
-from huoyuan.catalogue.contracts import PriceBreak, ProductInput, ProductStatus, SkuInput
+from huoyuan.catalogue.contracts import (
+    PriceBreak,
+    ProductInput,
+    ProductStatus,
+    SkuInput,
+    products_changed,
+)
 from huoyuan.catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from huoyuan.catalogue.locks import product_lock_for_supplier
 from huoyuan.catalogue.models import Category, PriceTier, Product, ProductImage, Sku
@@ -220,6 +226,10 @@ def _apply(product: Product, data: ProductInput) -> None:
     product.height_mm = data.height_mm
 
 
+def _on_commit_changed(product_id: int) -> None:
+    transaction.on_commit(lambda: products_changed.send(sender=Product, ids=[product_id]))
+
+
 def product_create(*, actor: Actor, data: ProductInput, publish: bool = False) -> Product:
     _require_supplier(actor)
     product_input_validate(data)
@@ -233,6 +243,7 @@ def product_create(*, actor: Actor, data: ProductInput, publish: bool = False) -
         _write_skus(product, data.skus, actor=actor)
         product_refresh_summary(product=product)
         transaction.on_commit(public_version_bump)
+        _on_commit_changed(product.pk)
     product.refresh_from_db()
     return product
 
@@ -249,6 +260,7 @@ def product_update(*, actor: Actor, product_id: int, data: ProductInput) -> Prod
         _write_skus(product, data.skus, actor=actor)
         product_refresh_summary(product=product)
         transaction.on_commit(public_version_bump)
+        _on_commit_changed(product.pk)
     product.refresh_from_db()
     return product
 
@@ -276,6 +288,7 @@ def product_set_status(*, actor: Actor, product_id: int, status: str) -> Product
             product.published_at = timezone.now()
         product.save(update_fields=["status", "published_at", "updated_at"])
         transaction.on_commit(public_version_bump)
+        _on_commit_changed(product.pk)
     return product
 
 

@@ -41,7 +41,25 @@ class DatabaseKeywordBackend:
         return products
 
 
-_BACKENDS: dict[str, type[ProductSearchBackend]] = {"database": DatabaseKeywordBackend}
+class TantivyBackend:
+    """The embedded engine proposes the best matches; the public queryset decides what shows."""
+
+    def filter_products(self, *, query: str, products: QuerySet[Product]) -> QuerySet[Product]:
+        from huoyuan.search.analysis import query_terms
+        from huoyuan.search.index import product_index
+
+        engine = product_index()
+        engine.reload()  # what the worker committed since the last search
+        hits = engine.search(query_terms(query), limit=MAX_HITS)
+        return products.filter(pk__in=[product_id for product_id, _score in hits])
+
+
+MAX_HITS = 2000
+
+_BACKENDS: dict[str, type[ProductSearchBackend]] = {
+    "database": DatabaseKeywordBackend,
+    "tantivy": TantivyBackend,
+}
 
 
 def get_backend() -> ProductSearchBackend:

@@ -58,6 +58,10 @@ class IndexWriter:
         for product_id in ids:
             self._writer.delete_documents_by_term(ID, product_id)
 
+    def clear(self) -> None:
+        """Remove every document (a rebuild writes them all again before its commit)."""
+        self._writer.delete_all_documents()
+
 
 class TantivyIndex:
     """An index in ``path`` (created if missing), or in memory without one (tests)."""
