@@ -21,7 +21,7 @@ from huoyuan.catalogue.contracts import ProductStatus
 from huoyuan.catalogue.pricing import price_for_quantity
 from huoyuan.orders.caps import show_caps
 from huoyuan.orders.contracts import LineKind
-from huoyuan.orders.errors import BuyersOnly, NotFound, ValidationFailed
+from huoyuan.orders.errors import BuyersOnly, Conflict, NotFound, ValidationFailed
 from huoyuan.orders.models import CartLine
 
 MAX_QUANTITY = 1_000_000
@@ -290,12 +290,19 @@ def cart_add(
     if kind == LineKind.SAMPLE and sku.sample_price_minor is None:
         raise ValidationFailed(_("This item is not offered as a sample."), field="kind")
     with transaction.atomic():
-        line = (
-            CartLine.objects.select_for_update()
-            .filter(buyer_id=actor.organization_id, sku_id=sku.pk, kind=kind)
-            .first()
-        )
-        if line is None:
+        # Another member of the organization may add the same SKU at the same moment (no row to
+        # lock yet: the insert conflicts), and a checkout may then take their line out of the
+        # cart before we lock it: try again, a few times, with whatever is there now.
+        for _attempt in range(3):
+            line = (
+                CartLine.objects.select_for_update()
+                .filter(buyer_id=actor.organization_id, sku_id=sku.pk, kind=kind)
+                .first()
+            )
+            if line is not None:
+                line.quantity = clean_quantity(line.quantity + quantity)
+                line.save(update_fields=["quantity", "updated_at"])
+                return line
             if CartLine.objects.filter(buyer_id=actor.organization_id).count() >= MAX_CART_LINES:
                 raise ValidationFailed(
                     _("A cart holds at most %(n)s lines; check out or remove some first.")
@@ -307,14 +314,8 @@ def cart_add(
                         buyer_id=actor.organization_id, sku_id=sku.pk, kind=kind, quantity=quantity
                     )
             except IntegrityError:
-                # Another member of the organization added the same SKU at the same moment (no
-                # row to lock yet): theirs is committed now, so add to it.
-                line = CartLine.objects.select_for_update().get(
-                    buyer_id=actor.organization_id, sku_id=sku.pk, kind=kind
-                )
-        line.quantity = clean_quantity(line.quantity + quantity)
-        line.save(update_fields=["quantity", "updated_at"])
-        return line
+                continue
+        raise Conflict(_("The cart is changing right now; try again."))
 
 
 def _own_line(actor: Actor, line_id: int) -> CartLine:
